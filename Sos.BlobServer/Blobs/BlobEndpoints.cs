@@ -1,0 +1,99 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+using Sos.BlobServer.Storage;
+using Sos.Core.BlobServers;
+using Sos.Core.Objects;
+
+namespace Sos.BlobServer.Blobs;
+
+/// <summary>The blob-server wire API of the original sos, plus a paged listing.</summary>
+public static class BlobEndpoints
+{
+    private const int DefaultPageSize = 1000;
+    private const int MaxPageSize = 100_000;
+
+    public static RouteGroupBuilder MapBlobEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("");
+        group.MapMethods("/blob/{id}", [HttpMethods.Post, HttpMethods.Put], StoreBlob);
+        group.MapMethods("/blob/{id}", [HttpMethods.Get, HttpMethods.Head], ReadBlob);
+        group.MapGet("/blobs", ListBlobs);
+        return group;
+    }
+
+    private static async Task<Results<Ok<StoredObject>, ProblemHttpResult>> StoreBlob(string id, HttpRequest request, BlobStore store, CancellationToken cancellationToken)
+    {
+        if (!ObjectId.TryParse(id, out var objectId))
+        {
+            return InvalidId(id);
+        }
+        try
+        {
+            var result = await store.StoreAsync(objectId, request.Body, ObjectMetadata.FromHeaders(request.Headers), cancellationToken);
+            return result.Status switch
+            {
+                StoreStatus.Stored => TypedResults.Ok(new StoredObject(id, result.Actual.Size, "OK")),
+                StoreStatus.HashMismatch => TypedResults.Problem(
+                    $"The body hashes to {result.Actual.Id}, not to {id}; nothing was stored.", statusCode: StatusCodes.Status400BadRequest, title: "Hash mismatch"),
+                _ => TypedResults.Problem(
+                    "This blob server is low on disk space and takes no writes.", statusCode: StatusCodes.Status507InsufficientStorage, title: "Insufficient storage"),
+            };
+        }
+        catch (ObjectTooLargeException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Object too large");
+        }
+    }
+
+    private static Results<FileStreamHttpResult, NotFound, ProblemHttpResult> ReadBlob(string id, HttpResponse response, BlobStore store)
+    {
+        if (!ObjectId.TryParse(id, out var objectId))
+        {
+            return InvalidId(id);
+        }
+        var blob = store.Find(objectId);
+        if (blob is null)
+        {
+            return TypedResults.NotFound();
+        }
+        string? contentType = null;
+        foreach (var (name, value) in blob.Metadata)
+        {
+            response.Headers[name] = value;
+            if (name.Equals(ObjectMetadata.MimeTypeHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                contentType = value;
+            }
+        }
+        // The file result answers HEAD without reading the bytes, and handles Range and If-None-Match.
+        return TypedResults.Stream(blob.OpenRead(), contentType ?? "application/octet-stream", lastModified: blob.LastModified,
+            entityTag: new EntityTagHeaderValue($"\"{id}\""), enableRangeProcessing: true);
+    }
+
+    private static Results<Ok<IAsyncEnumerable<string>>, ProblemHttpResult> ListBlobs(string? after, int? limit, BlobStore store)
+    {
+        ObjectId? start = null;
+        if (after is not null)
+        {
+            if (!ObjectId.TryParse(after, out var afterId))
+            {
+                return InvalidId(after);
+            }
+            start = afterId;
+        }
+        if (limit is < 1 or > MaxPageSize)
+        {
+            return TypedResults.Problem($"limit must be between 1 and {MaxPageSize}.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid limit");
+        }
+        var ids = store.List(start).Select(id => id.ToString());
+        // The original contract (no parameters) is every id; the paged form is one page.
+        if (after is not null || limit is not null)
+        {
+            ids = ids.Take(limit ?? DefaultPageSize);
+        }
+        return TypedResults.Ok(ids.ToAsyncEnumerable());
+    }
+
+    private static ProblemHttpResult InvalidId(string id) =>
+        TypedResults.Problem($"'{id}' is not an object id: ids are 40 lowercase hex characters.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid id");
+}

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Sos.Core.Objects;
+
+namespace Sos.BlobServer.Storage;
+
+/// <summary>
+/// The storage engine of a blob server: objects on local disk, free of HTTP. Layout:
+/// <c>root/ab/cd/abcd…</c> for the bytes and <c>abcd….meta</c> (JSON) for the metadata beside
+/// them; writes stage in <c>root/.tmp</c> on the same file system so the final rename is atomic.
+/// </summary>
+public sealed partial class BlobStore
+{
+    internal const string MetadataSuffix = ".meta";
+    private const string TempFolder = ".tmp";
+
+    private readonly string _root;
+    private readonly string _temp;
+    private readonly BlobStoreOptions _options;
+    private readonly IDurableCommitter _committer;
+    private readonly ILogger<BlobStore> _logger;
+
+    public BlobStore(IOptions<BlobStoreOptions> options, IDurableCommitter committer, ILogger<BlobStore> logger)
+    {
+        _options = options.Value;
+        _root = Path.GetFullPath(_options.Root);
+        _temp = Path.Combine(_root, TempFolder);
+        _committer = committer;
+        _logger = logger;
+        Directory.CreateDirectory(_temp);
+        RemoveAbandonedTempFiles();
+    }
+
+    public string Root => _root;
+
+    /// <summary>
+    /// Streams the content to a temp file while hashing it; keeps it only if it hashes to
+    /// <paramref name="id"/>, and returns only once the copy is durable under its real name.
+    /// </summary>
+    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        using var activity = BlobServerTelemetry.Source.StartActivity("sos.blob.store");
+        activity?.SetTag("sos.object.id", id.ToString());
+        if (FreeBytes() < _options.MinFreeBytes)
+        {
+            LogLowOnSpace(_logger, id, _options.MinFreeBytes);
+            return new StoreResult(StoreStatus.InsufficientStorage, default);
+        }
+
+        var token = Guid.NewGuid().ToString("N");
+        var staged = new StagedBlob(
+            TempData: Path.Combine(_temp, $"{id}.{token}"),
+            TempMetadata: Path.Combine(_temp, $"{id}.{token}{MetadataSuffix}"),
+            FinalData: DataPath(id),
+            FinalMetadata: DataPath(id) + MetadataSuffix);
+        try
+        {
+            HashedContent actual;
+            await using (var file = new FileStream(staged.TempData, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
+            {
+                actual = await HashingCopy.CopyAsync(content, file, _options.MaxObjectBytes, cancellationToken);
+            }
+            activity?.SetTag("sos.object.size", actual.Size);
+            if (actual.Id != id)
+            {
+                LogHashMismatch(_logger, id, actual.Id);
+                activity?.SetStatus(ActivityStatusCode.Error, "hash mismatch");
+                return new StoreResult(StoreStatus.HashMismatch, actual);
+            }
+            if (File.Exists(staged.FinalData) && new FileInfo(staged.FinalData).Length == actual.Size)
+            {
+                // Content addressing: the copy we hold already has these bytes, durably.
+                return new StoreResult(StoreStatus.Stored, actual);
+            }
+            await File.WriteAllBytesAsync(staged.TempMetadata, JsonSerializer.SerializeToUtf8Bytes(metadata), cancellationToken);
+            Directory.CreateDirectory(Path.GetDirectoryName(staged.FinalData)!);
+            await _committer.CommitAsync(staged, cancellationToken);
+            LogStored(_logger, id, actual.Size);
+            return new StoreResult(StoreStatus.Stored, actual);
+        }
+        finally
+        {
+            // After a commit these are gone; after a failure nothing half-written may stay.
+            TryDelete(staged.TempData);
+            TryDelete(staged.TempMetadata);
+        }
+    }
+
+    /// <summary>The copy of <paramref name="id"/> on this server, or null.</summary>
+    public StoredBlob? Find(ObjectId id)
+    {
+        var data = new FileInfo(DataPath(id));
+        if (!data.Exists)
+        {
+            return null;
+        }
+        return new StoredBlob(id, data, ReadMetadata(data.FullName + MetadataSuffix));
+    }
+
+    /// <summary>Every id held, in ascending order, starting after <paramref name="after"/>; lazily, one shard at a time.</summary>
+    public IEnumerable<ObjectId> List(ObjectId? after = null)
+    {
+        var start = after?.ToString() ?? "";
+        foreach (var level1 in ShardDirectories(_root, start.Length >= 2 ? start[..2] : ""))
+        {
+            foreach (var level2 in ShardDirectories(level1, start.Length >= 4 && Path.GetFileName(level1) == start[..2] ? start[2..4] : ""))
+            {
+                var ids = new List<ObjectId>();
+                foreach (var file in Directory.EnumerateFiles(level2))
+                {
+                    if (ObjectId.TryParse(Path.GetFileName(file), out var id) && (after is null || id > after.Value))
+                    {
+                        ids.Add(id);
+                    }
+                }
+                ids.Sort();
+                foreach (var id in ids)
+                {
+                    yield return id;
+                }
+            }
+        }
+    }
+
+    /// <summary>Free bytes on the disk that holds the store.</summary>
+    public long FreeBytes() => new DriveInfo(_root).AvailableFreeSpace;
+
+    internal string DataPath(ObjectId id)
+    {
+        var hex = id.ToString();
+        return Path.Combine(_root, hex[..2], hex[2..4], hex);
+    }
+
+    private static IEnumerable<string> ShardDirectories(string parent, string from)
+    {
+        if (!Directory.Exists(parent))
+        {
+            return [];
+        }
+        return Directory.EnumerateDirectories(parent)
+            .Where(path => IsShardName(Path.GetFileName(path)) && string.CompareOrdinal(Path.GetFileName(path), from) >= 0)
+            .Order(StringComparer.Ordinal);
+    }
+
+    private static bool IsShardName(string name) =>
+        name.Length == 2 && name.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
+    private static Dictionary<string, string> ReadMetadata(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var stored = JsonSerializer.Deserialize<Dictionary<string, string>>(stream);
+            var metadata = ObjectMetadata.CreateEmpty();
+            foreach (var (name, value) in stored ?? [])
+            {
+                metadata[name] = value;
+            }
+            return metadata;
+        }
+        catch (FileNotFoundException)
+        {
+            return ObjectMetadata.CreateEmpty(); // copied in by hand, or by a tool that keeps none
+        }
+    }
+
+    private void RemoveAbandonedTempFiles()
+    {
+        // At start no write is in flight, so whatever is staged was abandoned by a crash.
+        foreach (var file in Directory.EnumerateFiles(_temp))
+        {
+            TryDelete(file);
+            LogRemovedTempFile(_logger, file);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Still open somewhere; the next start removes it.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stored {ObjectId} ({Size} bytes)")]
+    private static partial void LogStored(ILogger logger, ObjectId objectId, long size);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {ObjectId}: the body hashes to {ActualId}")]
+    private static partial void LogHashMismatch(ILogger logger, ObjectId objectId, ObjectId actualId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {ObjectId}: free disk is below the floor of {MinFreeBytes} bytes")]
+    private static partial void LogLowOnSpace(ILogger logger, ObjectId objectId, long minFreeBytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed abandoned temp file {Path}")]
+    private static partial void LogRemovedTempFile(ILogger logger, string path);
+}

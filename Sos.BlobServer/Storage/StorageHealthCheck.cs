@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Sos.BlobServer.Storage;
+
+/// <summary>Healthy when the store's disk takes a write and has room above the floor.</summary>
+public sealed class StorageHealthCheck(BlobStore store, IOptions<BlobStoreOptions> options) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var probe = Path.Combine(store.Root, ".tmp", $"health.{Guid.NewGuid():N}");
+        try
+        {
+            await File.WriteAllBytesAsync(probe, [1], cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return HealthCheckResult.Unhealthy($"The data directory {store.Root} is not writable.", ex);
+        }
+        finally
+        {
+            File.Delete(probe);
+        }
+        var free = store.FreeBytes();
+        var data = new Dictionary<string, object> { ["freeBytes"] = free, ["minFreeBytes"] = options.Value.MinFreeBytes };
+        return free < options.Value.MinFreeBytes
+            ? HealthCheckResult.Degraded("Free disk is below the floor: writes are refused, reads go on.", data: data)
+            : HealthCheckResult.Healthy($"{free} bytes free.", data);
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Options;
+using Sos.Core.Objects;
+using Sos.Core.Placement;
+
+namespace Sos.Core.BlobServers;
+
+/// <summary>The configured blob servers and the order in which each object prefers them.</summary>
+public sealed class BlobCluster
+{
+    public BlobCluster(IOptions<BlobClusterOptions> options)
+    {
+        Servers = [.. options.Value.BlobServers.Select(BlobServer.Parse).DistinctBy(server => server.Name)];
+        MinCopies = options.Value.MinCopies;
+    }
+
+    public IReadOnlyList<BlobServer> Servers { get; }
+
+    public int MinCopies { get; }
+
+    /// <summary>All servers, the object's preferred ones first.</summary>
+    public BlobServer[] Rank(ObjectId id) => Rendezvous.Rank(Servers, id);
+}

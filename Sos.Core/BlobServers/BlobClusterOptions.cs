@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sos.Core.BlobServers;
+
+/// <summary>
+/// The blob servers a service talks to, as service-discovery addresses (<c>http://blob0</c>):
+/// the AppHost fills this in, so no server URL is ever written in appsettings. Outside Aspire
+/// the same list takes plain URLs.
+/// </summary>
+public sealed class BlobClusterOptions
+{
+    public const string SectionName = "Sos";
+
+    [MinLength(1, ErrorMessage = "Sos:BlobServers lists no blob server; the AppHost sets it, or give Sos__BlobServers__0=http://host:port.")]
+    public List<string> BlobServers { get; set; } = [];
+
+    /// <summary>How many durable copies an object must have: the upload's write quorum and the replicator's goal.</summary>
+    [Range(1, 16)]
+    public int MinCopies { get; set; } = 2;
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json.Serialization;
+using Sos.Core.Objects;
+using Sos.Core.Placement;
+
+namespace Sos.Core.BlobServers;
+
+/// <summary>The reply of a blob server to a stored blob, and of the upload API to an upload.</summary>
+public sealed record StoredObject(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("status")] string Status);
+
+/// <summary>
+/// The typed client of the blob-server wire API (the original sos blob-server's, plus paging).
+/// Servers are addressed by their service-discovery address, resolved per request.
+/// </summary>
+public sealed class BlobServerClient(HttpClient http)
+{
+    /// <summary>Stores a copy; returns when the server has made it durable, throws otherwise.</summary>
+    public async Task StoreAsync(BlobServer server, ObjectId id, Stream content, long length, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        using var body = new StreamContent(content);
+        body.Headers.ContentLength = length;
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var request = new HttpRequestMessage(HttpMethod.Post, BlobUri(server, id)) { Content = body };
+        foreach (var (name, value) in metadata)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await EnsureSuccessAsync(server, response, cancellationToken);
+        var stored = await response.Content.ReadFromJsonAsync<StoredObject>(cancellationToken);
+        if (stored is null || stored.Id != id.ToString() || stored.Size != length)
+        {
+            throw new BlobServerException(server, response.StatusCode, $"unexpected reply to storing {id}");
+        }
+    }
+
+    /// <summary>
+    /// Opens a copy for reading (GET) or only its headers (HEAD). Null when the server does
+    /// not have it; throws when the server fails.
+    /// </summary>
+    public async Task<BlobResponse?> OpenAsync(BlobServer server, ObjectId id, bool headersOnly, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(headersOnly ? HttpMethod.Head : HttpMethod.Get, BlobUri(server, id));
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            response.Dispose();
+            return null;
+        }
+        try
+        {
+            await EnsureSuccessAsync(server, response, cancellationToken);
+            return new BlobResponse(server, response);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether the server holds a copy.</summary>
+    public async Task<bool> ExistsAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
+    {
+        using var blob = await OpenAsync(server, id, headersOnly: true, cancellationToken);
+        return blob is not null;
+    }
+
+    /// <summary>Every id a server holds, in order, read page by page so memory stays at one page.</summary>
+    public async IAsyncEnumerable<ObjectId> ListAsync(BlobServer server, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? after = null;
+        while (true)
+        {
+            var uri = new Uri(server.BaseAddress, after is null ? $"blobs?limit={pageSize}" : $"blobs?after={after}&limit={pageSize}");
+            using var response = await http.GetAsync(uri, cancellationToken);
+            await EnsureSuccessAsync(server, response, cancellationToken);
+            var page = await response.Content.ReadFromJsonAsync<string[]>(cancellationToken) ?? [];
+            foreach (var text in page)
+            {
+                if (ObjectId.TryParse(text, out var id))
+                {
+                    yield return id;
+                }
+            }
+            if (page.Length < pageSize)
+            {
+                yield break;
+            }
+            after = page[^1];
+        }
+    }
+
+    private static Uri BlobUri(BlobServer server, ObjectId id) => new(server.BaseAddress, $"blob/{id}");
+
+    private static async Task EnsureSuccessAsync(BlobServer server, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            var detail = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new BlobServerException(server, response.StatusCode, detail.Length > 500 ? detail[..500] : detail);
+        }
+    }
+}
+
+/// <summary>A blob server's answer for one copy: its length, metadata and (for GET) its bytes.</summary>
+public sealed class BlobResponse(BlobServer server, HttpResponseMessage response) : IDisposable
+{
+    public BlobServer Server { get; } = server;
+
+    public long? Length => response.Content.Headers.ContentLength;
+
+    public DateTimeOffset? LastModified => response.Content.Headers.LastModified;
+
+    public Dictionary<string, string> Metadata { get; } = ObjectMetadata.FromHeaders(
+        response.Headers.Concat(response.Content.Headers).Select(header => KeyValuePair.Create(header.Key, new Microsoft.Extensions.Primitives.StringValues([.. header.Value]))));
+
+    public Task<Stream> ReadAsync(CancellationToken cancellationToken) => response.Content.ReadAsStreamAsync(cancellationToken);
+
+    public void Dispose() => response.Dispose();
+}

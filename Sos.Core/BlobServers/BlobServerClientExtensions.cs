@@ -1,0 +1,44 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+
+namespace Sos.Core.BlobServers;
+
+public static class BlobServerClientExtensions
+{
+    /// <summary>
+    /// Registers the blob cluster (from <c>Sos:BlobServers</c>) and the typed blob-server client.
+    /// Bodies of any size flow through this client, and a streamed body cannot be replayed:
+    /// so no overall timeout (a 5 GiB copy takes minutes), a short connect timeout so a dead
+    /// server is skipped fast, and retries only for idempotent requests.
+    /// </summary>
+    public static IHttpClientBuilder AddBlobServerClient(this IServiceCollection services)
+    {
+        services.AddOptions<BlobClusterOptions>()
+            .BindConfiguration(BlobClusterOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<BlobCluster>();
+
+        var client = services.AddHttpClient<BlobServerClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+            });
+        client.AddResilienceHandler("blob-server", pipeline =>
+        {
+            var retry = new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = 2,
+                Delay = TimeSpan.FromMilliseconds(100),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            };
+            retry.DisableForUnsafeHttpMethods();
+            pipeline.AddRetry(retry);
+        }).SelectPipelineByAuthority();
+        return client;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Buffers;
+using System.Security.Cryptography;
+
+namespace Sos.Core.Objects;
+
+/// <summary>What a hashing copy saw: the id of the bytes and how many there were.</summary>
+public readonly record struct HashedContent(ObjectId Id, long Size);
+
+/// <summary>The body was larger than the configured maximum object size.</summary>
+public sealed class ObjectTooLargeException(long maxBytes)
+    : Exception($"The object is larger than the maximum of {maxBytes} bytes.")
+{
+    public long MaxBytes { get; } = maxBytes;
+}
+
+/// <summary>
+/// Copies a stream while computing its SHA-1, with one pooled buffer, so that an object of
+/// any size is hashed on its way to disk in constant memory.
+/// </summary>
+public static class HashingCopy
+{
+    private const int BufferSize = 128 * 1024;
+
+    public static async Task<HashedContent> CopyAsync(Stream source, Stream destination, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            long size = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+            {
+                size += read;
+                if (size > maxBytes)
+                {
+                    throw new ObjectTooLargeException(maxBytes);
+                }
+                sha1.AppendData(buffer, 0, read);
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+            Span<byte> digest = stackalloc byte[ObjectId.ByteLength];
+            sha1.GetHashAndReset(digest);
+            return new HashedContent(ObjectId.FromDigest(digest), size);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

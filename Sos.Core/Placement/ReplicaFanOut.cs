@@ -1,0 +1,53 @@
+namespace Sos.Core.Placement;
+
+/// <summary>Which servers took a copy and which failed, with why.</summary>
+public sealed record FanOutResult(IReadOnlyList<BlobServer> Written, IReadOnlyList<(BlobServer Server, Exception Error)> Failures);
+
+/// <summary>
+/// The fan-out mechanism, free of policy: keeps <c>copies</c> writes in flight over the
+/// candidates in order, starts the next candidate whenever one fails (handoff), and returns
+/// once <c>copies</c> succeeded or the candidates ran out. The caller decides what is enough.
+/// </summary>
+public static class ReplicaFanOut
+{
+    public static async Task<FanOutResult> WriteAsync(
+        IReadOnlyList<BlobServer> candidates,
+        int copies,
+        Func<BlobServer, CancellationToken, Task> writeCopy,
+        CancellationToken cancellationToken)
+    {
+        var written = new List<BlobServer>(copies);
+        var failures = new List<(BlobServer, Exception)>();
+        var inFlight = new Dictionary<Task, BlobServer>(copies);
+        var next = 0;
+
+        void StartNextCandidate()
+        {
+            var server = candidates[next++];
+            // Task.Run so that a write that throws before its first await still counts as a failed task.
+            inFlight.Add(Task.Run(() => writeCopy(server, cancellationToken), cancellationToken), server);
+        }
+
+        while (next < candidates.Count && inFlight.Count < copies)
+        {
+            StartNextCandidate();
+        }
+        while (inFlight.Count > 0)
+        {
+            var finished = await Task.WhenAny(inFlight.Keys);
+            var server = inFlight[finished];
+            inFlight.Remove(finished);
+            if (finished.IsCompletedSuccessfully)
+            {
+                written.Add(server);
+                continue;
+            }
+            failures.Add((server, finished.Exception?.InnerException ?? new OperationCanceledException(cancellationToken)));
+            if (next < candidates.Count && !cancellationToken.IsCancellationRequested)
+            {
+                StartNextCandidate();
+            }
+        }
+        return new FanOutResult(written, failures);
+    }
+}
