@@ -1,0 +1,17 @@
+using Sos.Core.BlobServers;
+using Sos.DownloadApi.Fetch;
+
+namespace Sos.DownloadApi;
+
+public static class DownloadApiExtensions
+{
+    /// <summary>Everything the download API needs: the blob-server client and the locator.</summary>
+    public static WebApplicationBuilder AddDownloadApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddBlobServerClient();
+        // Transient like the typed HttpClient it holds, so the client factory can rotate handlers.
+        builder.Services.AddTransient<ObjectLocator>();
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+}

@@ -1,0 +1,15 @@
+using Sos.DownloadApi;
+using Sos.DownloadApi.Fetch;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults(DownloadApiTelemetry.Name);
+builder.AddDownloadApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.MapDefaultEndpoints();
+app.MapFetchEndpoints();
+
+app.Run();

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+
+namespace Sos.Tests.System;
+
+/// <summary>
+/// The real AppHost, started once for the whole-system tests, with its blob servers' data in
+/// a temp directory the tests can look into. The in-app replicator is set to a day's interval
+/// so that only the tests decide when a replication pass runs.
+/// </summary>
+public sealed class SosAppFixture : IAsyncLifetime
+{
+    public const int BlobServerCount = 3;
+    public const long MaxObjectBytes = 32L * 1024 * 1024;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    private DistributedApplication? _app;
+
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("sos-system-").FullName;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The app has not started.");
+
+    public HttpClient Upload { get; private set; } = null!;
+
+    public HttpClient Download { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Sos_AppHost>(
+        [
+            $"--Sos:DataDirectory={DataDirectory}",
+            $"--Sos:BlobServerCount={BlobServerCount}",
+            $"--Sos:MaxObjectBytes={MaxObjectBytes}",
+            "--Sos:ReplicatorInterval=1.00:00:00",
+        ]);
+        _app = await appHost.BuildAsync();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await _app.StartAsync(timeout.Token);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync("upload", timeout.Token);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync("download", timeout.Token);
+        Upload = _app.CreateHttpClient("upload");
+        Download = _app.CreateHttpClient("download");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+        Directory.Delete(DataDirectory, recursive: true);
+    }
+
+    public HttpClient BlobServer(int index) => App.CreateHttpClient($"blob{index}");
+
+    public Uri BlobServerUrl(int index) => App.GetEndpoint($"blob{index}", "http");
+
+    /// <summary>Where blob server <paramref name="index"/> keeps the bytes of <paramref name="id"/>.</summary>
+    public string CopyPath(int index, string id) => Path.Combine(DataDirectory, $"blob{index}", id[..2], id[2..4], id);
+
+    /// <summary>The blob servers that hold a copy of <paramref name="id"/> on disk.</summary>
+    public int[] ServersHolding(string id) => [.. Enumerable.Range(0, BlobServerCount).Where(i => File.Exists(CopyPath(i, id)))];
+
+    /// <summary>Runs the replicator once, as a separate process, against this app's blob servers.</summary>
+    public async Task<(int ExitCode, string Output)> RunReplicatorAsync(params string[] extraArgs)
+    {
+        var replicator = Path.Combine(AppContext.BaseDirectory, "Sos.Replicator.dll");
+        var servers = string.Join(",", Enumerable.Range(0, BlobServerCount).Select(i => BlobServerUrl(i).ToString().TrimEnd('/')));
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (string[])[replicator, "--once", "--blob-server", servers, .. extraArgs])
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    public static byte[] RandomBytes(int length)
+    {
+        var bytes = new byte[length];
+        Random.Shared.NextBytes(bytes);
+        return bytes;
+    }
+
+    public static string Sha1Hex(byte[] bytes) => Convert.ToHexStringLower(SHA1.HashData(bytes));
+}
+
+[CollectionDefinition(Name)]
+public sealed class SosAppCollection : ICollectionFixture<SosAppFixture>
+{
+    public const string Name = "Sos app";
+}

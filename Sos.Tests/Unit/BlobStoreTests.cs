@@ -1,0 +1,446 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Sos.BlobServer.Storage;
+using Sos.Core.Objects;
+
+namespace Sos.Tests.Unit;
+
+public sealed class BlobStoreTests : IDisposable
+{
+    private static readonly Dictionary<string, string> NoMetadata = [];
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"sos-unit-{Guid.NewGuid():N}");
+
+    private string TempFolder => Path.Combine(_root, ".tmp");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AStoredObjectIsFoundWithItsBytesLengthAndMetadata()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(70_000, seed: 1);
+        var id = IdOf(bytes);
+        var metadata = new Dictionary<string, string> { ["X-Mime-Type"] = "image/png", ["X-Orig-Filename"] = "cat.png" };
+
+        var result = await store.StoreAsync(id, new MemoryStream(bytes), metadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Stored, result.Status);
+        Assert.Equal(new HashedContent(id, bytes.Length), result.Actual);
+        var found = store.Find(id);
+        Assert.NotNull(found);
+        Assert.Equal(id, found.Id);
+        Assert.Equal(bytes.Length, found.Length);
+        Assert.Equal(bytes, ReadAll(found));
+        Assert.Equal(metadata.OrderBy(entry => entry.Key), found.Metadata.OrderBy(entry => entry.Key));
+        Assert.Equal("image/png", found.Metadata["x-mime-type"]);
+        Assert.InRange(found.LastModified, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5));
+    }
+
+    [Fact]
+    public async Task AnEmptyObjectIsStoredAndFound()
+    {
+        var store = CreateStore();
+        var id = IdOf([]);
+
+        var result = await store.StoreAsync(id, new MemoryStream(), NoMetadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Stored, result.Status);
+        Assert.Equal("da39a3ee5e6b4b0d3255bfef95601890afd80709", id.ToString());
+        var found = store.Find(id);
+        Assert.NotNull(found);
+        Assert.Equal(0, found.Length);
+        Assert.Empty(ReadAll(found));
+        Assert.Empty(found.Metadata);
+    }
+
+    [Fact]
+    public async Task TheFileLandsInItsShardWithItsMetadataBeside()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(1000, seed: 2);
+        var id = IdOf(bytes);
+        var hex = id.ToString();
+
+        await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Orig-Filename"] = "a.bin" }, CancellationToken.None);
+
+        var shard = Path.Combine(_root, hex[..2], hex[2..4]);
+        Assert.Equal(Path.Combine(shard, hex), store.DataPath(id));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(shard, hex)));
+        Assert.Equal([hex, hex + ".meta"], FileNames(shard));
+        var stored = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(shard, hex + ".meta")));
+        Assert.Equal(new Dictionary<string, string> { ["X-Orig-Filename"] = "a.bin" }, stored);
+        Assert.Empty(Directory.GetFileSystemEntries(TempFolder));
+    }
+
+    [Fact]
+    public async Task BytesThatDoNotHashToTheIdAreRefusedAndLeaveNothing()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(5000, seed: 3);
+        var claimed = IdOf(RandomBytes(5000, seed: 4));
+
+        var result = await store.StoreAsync(claimed, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.HashMismatch, result.Status);
+        Assert.Equal(new HashedContent(IdOf(bytes), bytes.Length), result.Actual);
+        AssertNothingStored(store, claimed);
+        AssertNothingStored(store, IdOf(bytes));
+        Assert.Empty(store.List());
+    }
+
+    [Fact]
+    public async Task AnObjectOverTheMaximumThrowsAndLeavesNothing()
+    {
+        var store = CreateStore(maxObjectBytes: 4096);
+        var bytes = RandomBytes(4097, seed: 5);
+        var id = IdOf(bytes);
+
+        var error = await Assert.ThrowsAsync<ObjectTooLargeException>(
+            () => store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None));
+
+        Assert.Equal(4096, error.MaxBytes);
+        AssertNothingStored(store, id);
+    }
+
+    [Fact]
+    public async Task AnObjectOfExactlyTheMaximumIsStored()
+    {
+        var store = CreateStore(maxObjectBytes: 4096);
+        var bytes = RandomBytes(4096, seed: 6);
+        var id = IdOf(bytes);
+
+        var result = await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Stored, result.Status);
+        Assert.Equal(bytes, ReadAll(store.Find(id)!));
+    }
+
+    [Fact]
+    public async Task StoringTheSameObjectTwiceKeepsOneCopy()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(2048, seed: 7);
+        var id = IdOf(bytes);
+        var metadata = new Dictionary<string, string> { ["X-Mime-Type"] = "text/plain" };
+
+        var first = await store.StoreAsync(id, new MemoryStream(bytes), metadata, CancellationToken.None);
+        var second = await store.StoreAsync(id, new MemoryStream(bytes), metadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Stored, first.Status);
+        Assert.Equal(StoreStatus.Stored, second.Status);
+        Assert.Equal(new HashedContent(id, bytes.Length), second.Actual);
+        var hex = id.ToString();
+        Assert.Equal([hex, hex + ".meta"], FileNames(Path.GetDirectoryName(store.DataPath(id))!));
+        Assert.Equal([id], store.List());
+        Assert.Equal(bytes, ReadAll(store.Find(id)!));
+        Assert.Equal("text/plain", store.Find(id)!.Metadata["X-Mime-Type"]);
+        Assert.Empty(Directory.GetFileSystemEntries(TempFolder));
+    }
+
+    [Fact]
+    public async Task ACopyOfTheWrongLengthIsReplacedByAGoodWrite()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(3000, seed: 8);
+        var id = IdOf(bytes);
+        Directory.CreateDirectory(Path.GetDirectoryName(store.DataPath(id))!);
+        await File.WriteAllBytesAsync(store.DataPath(id), bytes[..1500]);
+
+        var result = await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Stored, result.Status);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(store.DataPath(id)));
+    }
+
+    [Fact]
+    public async Task ListReturnsEveryIdInOrder()
+    {
+        var store = CreateStore();
+        var ids = await StoreRandomObjects(store, 50);
+
+        var expected = ids.Order().ToList();
+
+        Assert.Equal(expected, store.List());
+        Assert.Equal(ids.Select(id => id.ToString()).Order(StringComparer.Ordinal), store.List().Select(id => id.ToString()));
+        // Fifty random ids spread over many first-level shards, so the order crosses directories.
+        Assert.True(expected.Select(id => id.ToString()[..2]).Distinct().Count() > 20);
+    }
+
+    [Fact]
+    public async Task ListAfterAStoredIdReturnsExactlyTheLaterOnes()
+    {
+        var store = CreateStore();
+        var sorted = (await StoreRandomObjects(store, 50)).Order().ToList();
+
+        for (var i = 0; i < sorted.Count; i++)
+        {
+            Assert.Equal(sorted[(i + 1)..], store.List(sorted[i]));
+        }
+    }
+
+    [Fact]
+    public async Task ListAfterAnIdNotHeldReturnsTheIdsAboveIt()
+    {
+        var store = CreateStore();
+        var sorted = (await StoreRandomObjects(store, 50)).Order().ToList();
+        var probes = new List<ObjectId>
+        {
+            ObjectId.Parse("0000000000000000000000000000000000000000"),
+            ObjectId.Parse("ffffffffffffffffffffffffffffffffffffffff"),
+        };
+        // Probes that share the first shard, or both shard levels, with a stored id.
+        foreach (var id in sorted.Take(10))
+        {
+            var hex = id.ToString();
+            probes.Add(ObjectId.Parse(hex[..2] + "00000000000000000000000000000000000000"));
+            probes.Add(ObjectId.Parse(hex[..2] + "ffffffffffffffffffffffffffffffffffffff"));
+            probes.Add(ObjectId.Parse(hex[..4] + "000000000000000000000000000000000000"));
+            probes.Add(ObjectId.Parse(hex[..4] + "ffffffffffffffffffffffffffffffffffff"));
+        }
+        var random = new Random(9);
+        var digest = new byte[ObjectId.ByteLength];
+        for (var i = 0; i < 30; i++)
+        {
+            random.NextBytes(digest);
+            probes.Add(ObjectId.FromDigest(digest));
+        }
+
+        foreach (var after in probes)
+        {
+            Assert.Equal(sorted.Where(id => id > after), store.List(after));
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(50)]
+    public async Task PagingWithAfterVisitsEveryIdOnceInOrder(int pageSize)
+    {
+        var store = CreateStore();
+        var sorted = (await StoreRandomObjects(store, 50)).Order().ToList();
+
+        var seen = new List<ObjectId>();
+        ObjectId? after = null;
+        var pages = 0;
+        while (true)
+        {
+            var page = store.List(after).Take(pageSize).ToList();
+            if (page.Count == 0)
+            {
+                break;
+            }
+            seen.AddRange(page);
+            after = page[^1];
+            pages++;
+            Assert.True(pages <= sorted.Count, "paging does not end");
+        }
+
+        Assert.Equal(sorted, seen);
+        Assert.Equal((sorted.Count + pageSize - 1) / pageSize, pages);
+    }
+
+    [Fact]
+    public async Task ListIgnoresFilesAndFoldersThatAreNotObjects()
+    {
+        var store = CreateStore();
+        var ids = await StoreRandomObjects(store, 5);
+        var hex = ids[0].ToString();
+        var shard = Path.GetDirectoryName(store.DataPath(ids[0]))!;
+        await File.WriteAllTextAsync(Path.Combine(shard, "notes.txt"), "x");
+        await File.WriteAllTextAsync(Path.Combine(shard, hex.ToUpperInvariant()), "x");
+        Directory.CreateDirectory(Path.Combine(_root, "zz", "00"));
+        Directory.CreateDirectory(Path.Combine(_root, "quarantine"));
+        await File.WriteAllTextAsync(Path.Combine(_root, "zz", "00", hex), "x");
+        await File.WriteAllTextAsync(Path.Combine(TempFolder, hex), "x");
+
+        Assert.Equal(ids.Order(), store.List());
+    }
+
+    [Fact]
+    public void AnEmptyStoreListsNothingAndFindsNothing()
+    {
+        var store = CreateStore();
+
+        Assert.Empty(store.List());
+        Assert.Empty(store.List(ObjectId.Parse("0000000000000000000000000000000000000000")));
+        Assert.Null(store.Find(IdOf([1, 2, 3])));
+    }
+
+    [Fact]
+    public async Task AbandonedTempFilesAreRemovedWhenTheStoreStarts()
+    {
+        var bytes = RandomBytes(100, seed: 10);
+        var id = IdOf(bytes);
+        var first = CreateStore();
+        await first.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+        await File.WriteAllBytesAsync(Path.Combine(TempFolder, $"{id}.0123456789abcdef"), bytes[..50]);
+        await File.WriteAllBytesAsync(Path.Combine(TempFolder, $"{id}.0123456789abcdef.meta"), [(byte)'{']);
+        await File.WriteAllBytesAsync(Path.Combine(TempFolder, "health.abc"), [1]);
+
+        var second = CreateStore();
+
+        Assert.Empty(Directory.GetFileSystemEntries(TempFolder));
+        Assert.Equal(bytes, ReadAll(second.Find(id)!));
+        Assert.Equal([id], second.List());
+    }
+
+    [Fact]
+    public async Task AStoreBelowItsFreeSpaceFloorRefusesWritesAndKeepsNothing()
+    {
+        var store = CreateStore(minFreeBytes: long.MaxValue);
+        var bytes = RandomBytes(100, seed: 11);
+        var id = IdOf(bytes);
+
+        var result = await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.InsufficientStorage, result.Status);
+        AssertNothingStored(store, id);
+        Assert.Empty(store.List());
+        Assert.True(store.FreeBytes() > 0);
+    }
+
+    [Fact]
+    public async Task AFailedCommitFailsTheWriteAndLeavesNothing()
+    {
+        var failure = new IOException("the disk said no");
+        var committer = new FailingCommitter(failure);
+        var store = CreateStore(committer: committer);
+        var bytes = RandomBytes(10_000, seed: 12);
+        var id = IdOf(bytes);
+
+        var error = await Assert.ThrowsAsync<IOException>(
+            () => store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Mime-Type"] = "a/b" }, CancellationToken.None));
+
+        Assert.Same(failure, error);
+        var staged = Assert.Single(committer.Staged);
+        Assert.Equal(store.DataPath(id), staged.FinalData);
+        Assert.Equal(store.DataPath(id) + ".meta", staged.FinalMetadata);
+        Assert.Equal(TempFolder, Path.GetDirectoryName(staged.TempData));
+        Assert.Equal(TempFolder, Path.GetDirectoryName(staged.TempMetadata));
+        AssertNothingStored(store, id);
+        Assert.Empty(store.List());
+    }
+
+    [Fact]
+    public async Task TheCommitterIsHandedAFullyWrittenTempFile()
+    {
+        var committer = new InspectingCommitter();
+        var store = CreateStore(committer: committer);
+        var bytes = RandomBytes(200_000, seed: 13);
+        var id = IdOf(bytes);
+
+        await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Tag"] = "t" }, CancellationToken.None);
+
+        Assert.Equal(bytes, committer.Data);
+        Assert.Equal(new Dictionary<string, string> { ["X-Tag"] = "t" }, committer.Metadata);
+        Assert.Equal(bytes, ReadAll(store.Find(id)!));
+    }
+
+    [Fact]
+    public async Task ConcurrentWritesOfDifferentObjectsAllLand()
+    {
+        var store = CreateStore();
+        var objects = Enumerable.Range(0, 20).Select(i => RandomBytes(1000 + i, seed: 100 + i)).ToList();
+
+        var results = await Task.WhenAll(objects.Select(bytes =>
+            store.StoreAsync(IdOf(bytes), new MemoryStream(bytes), NoMetadata, CancellationToken.None)));
+
+        Assert.All(results, result => Assert.Equal(StoreStatus.Stored, result.Status));
+        Assert.Equal(objects.Select(IdOf).Order(), store.List());
+        Assert.All(objects, bytes => Assert.Equal(bytes, ReadAll(store.Find(IdOf(bytes))!)));
+        Assert.Empty(Directory.GetFileSystemEntries(TempFolder));
+    }
+
+    private BlobStore CreateStore(long minFreeBytes = 0, long? maxObjectBytes = null, IDurableCommitter? committer = null)
+    {
+        var options = new BlobStoreOptions { Root = _root, MinFreeBytes = minFreeBytes };
+        if (maxObjectBytes is { } max)
+        {
+            options.MaxObjectBytes = max;
+        }
+        return new BlobStore(Options.Create(options), committer ?? new FsyncCommitter(), NullLogger<BlobStore>.Instance);
+    }
+
+    private void AssertNothingStored(BlobStore store, ObjectId id)
+    {
+        Assert.Null(store.Find(id));
+        Assert.False(File.Exists(store.DataPath(id)), $"{store.DataPath(id)} exists");
+        Assert.False(File.Exists(store.DataPath(id) + ".meta"), $"{store.DataPath(id)}.meta exists");
+        Assert.Empty(Directory.GetFileSystemEntries(TempFolder));
+    }
+
+    private static async Task<List<ObjectId>> StoreRandomObjects(BlobStore store, int count)
+    {
+        var ids = new List<ObjectId>();
+        for (var i = 0; i < count; i++)
+        {
+            var bytes = RandomBytes(1 + (i * 37 % 200), seed: 1000 + i);
+            var id = IdOf(bytes);
+            var result = await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+            Assert.Equal(StoreStatus.Stored, result.Status);
+            ids.Add(id);
+        }
+        Assert.Equal(count, ids.Distinct().Count());
+        return ids;
+    }
+
+    private static ObjectId IdOf(byte[] bytes) => ObjectId.FromDigest(SHA1.HashData(bytes));
+
+    private static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static byte[] ReadAll(StoredBlob blob)
+    {
+        using var stream = blob.OpenRead();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    private static string[] FileNames(string directory) =>
+        [.. Directory.GetFileSystemEntries(directory).Select(path => Path.GetFileName(path)).Order(StringComparer.Ordinal)];
+
+    private sealed class FailingCommitter(Exception failure) : IDurableCommitter
+    {
+        public List<StagedBlob> Staged { get; } = [];
+
+        public Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
+        {
+            Staged.Add(staged);
+            // Both temp files exist when the commit is asked for; then the flush fails.
+            Assert.True(File.Exists(staged.TempData));
+            Assert.True(File.Exists(staged.TempMetadata));
+            return Task.FromException(failure);
+        }
+    }
+
+    private sealed class InspectingCommitter : IDurableCommitter
+    {
+        private readonly FsyncCommitter _inner = new();
+
+        public byte[]? Data { get; private set; }
+
+        public Dictionary<string, string>? Metadata { get; private set; }
+
+        public async Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
+        {
+            Data = await File.ReadAllBytesAsync(staged.TempData, cancellationToken);
+            Metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(staged.TempMetadata, cancellationToken));
+            await _inner.CommitAsync(staged, cancellationToken);
+        }
+    }
+}

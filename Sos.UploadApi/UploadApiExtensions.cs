@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Sos.Core.BlobServers;
+using Sos.UploadApi.Uploads;
+
+namespace Sos.UploadApi;
+
+public static class UploadApiExtensions
+{
+    /// <summary>Everything the upload API needs: options, the blob-server client and the uploader.</summary>
+    public static WebApplicationBuilder AddUploadApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<UploadOptions>()
+            .BindConfiguration(UploadOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddBlobServerClient();
+        // Transient like the typed HttpClient it holds, so the client factory can rotate handlers.
+        builder.Services.AddTransient<ObjectUploader>();
+        builder.Services.AddProblemDetails();
+        // Kestrel's 30 MB default would cut uploads short; the configured maximum is the limit.
+        builder.Services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<UploadOptions>>((kestrel, upload) => kestrel.Limits.MaxRequestBodySize = upload.Value.MaxObjectBytes);
+        return builder;
+    }
+}
