@@ -68,11 +68,8 @@ public sealed partial class BlobStore
                 activity?.SetStatus(ActivityStatusCode.Error, "hash mismatch");
                 return new StoreResult(StoreStatus.HashMismatch, actual);
             }
-            if (File.Exists(staged.FinalData) && new FileInfo(staged.FinalData).Length == actual.Size)
-            {
-                // Content addressing: the copy we hold already has these bytes, durably.
-                return new StoreResult(StoreStatus.Stored, actual);
-            }
+            // Even when a copy is already here it is replaced: the new bytes are known good,
+            // the old ones may have rotted since, and the rename makes the swap atomic.
             await File.WriteAllBytesAsync(staged.TempMetadata, JsonSerializer.SerializeToUtf8Bytes(metadata), cancellationToken);
             Directory.CreateDirectory(Path.GetDirectoryName(staged.FinalData)!);
             await _committer.CommitAsync(staged, cancellationToken);
@@ -162,6 +159,11 @@ public sealed partial class BlobStore
         catch (FileNotFoundException)
         {
             return ObjectMetadata.CreateEmpty(); // copied in by hand, or by a tool that keeps none
+        }
+        catch (JsonException)
+        {
+            // Damaged metadata must not make the bytes unreadable; they are still checked by their id.
+            return ObjectMetadata.CreateEmpty();
         }
     }
 

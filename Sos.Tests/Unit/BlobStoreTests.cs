@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -40,7 +39,7 @@ public sealed class BlobStoreTests : IDisposable
         Assert.Equal(id, found.Id);
         Assert.Equal(bytes.Length, found.Length);
         Assert.Equal(bytes, ReadAll(found));
-        Assert.Equal(metadata.OrderBy(entry => entry.Key), found.Metadata.OrderBy(entry => entry.Key));
+        Assert.Equal(metadata.OrderBy(entry => entry.Key, StringComparer.Ordinal), found.Metadata.OrderBy(entry => entry.Key, StringComparer.Ordinal));
         Assert.Equal("image/png", found.Metadata["x-mime-type"]);
         Assert.InRange(found.LastModified, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5));
     }
@@ -162,6 +161,39 @@ public sealed class BlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ARottedCopyOfTheRightLengthIsReplacedByAGoodWrite()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(3000, seed: 9);
+        var id = IdOf(bytes);
+        var rotted = (byte[])bytes.Clone();
+        rotted[100] ^= 0xff;
+        Directory.CreateDirectory(Path.GetDirectoryName(store.DataPath(id))!);
+        await File.WriteAllBytesAsync(store.DataPath(id), rotted);
+
+        var result = await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Stored, result.Status);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(store.DataPath(id)));
+    }
+
+    [Fact]
+    public async Task DamagedMetadataLeavesTheBytesReadable()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(500, seed: 10);
+        var id = IdOf(bytes);
+        await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+        await File.WriteAllTextAsync(store.DataPath(id) + ".meta", "{not json");
+
+        var found = store.Find(id);
+
+        Assert.NotNull(found);
+        Assert.Empty(found.Metadata);
+        Assert.Equal(bytes.Length, found.Length);
+    }
+
+    [Fact]
     public async Task ListReturnsEveryIdInOrder()
     {
         var store = CreateStore();
@@ -198,7 +230,7 @@ public sealed class BlobStoreTests : IDisposable
             ObjectId.Parse("ffffffffffffffffffffffffffffffffffffffff"),
         };
         // Probes that share the first shard, or both shard levels, with a stored id.
-        foreach (var id in sorted.Take(10))
+        foreach (var id in sorted.Take(5))
         {
             var hex = id.ToString();
             probes.Add(ObjectId.Parse(hex[..2] + "00000000000000000000000000000000000000"));
@@ -208,7 +240,7 @@ public sealed class BlobStoreTests : IDisposable
         }
         var random = new Random(9);
         var digest = new byte[ObjectId.ByteLength];
-        for (var i = 0; i < 30; i++)
+        for (var i = 0; i < 10; i++)
         {
             random.NextBytes(digest);
             probes.Add(ObjectId.FromDigest(digest));
@@ -247,6 +279,27 @@ public sealed class BlobStoreTests : IDisposable
 
         Assert.Equal(sorted, seen);
         Assert.Equal((sorted.Count + pageSize - 1) / pageSize, pages);
+    }
+
+    [Fact]
+    public async Task ListOrdersIdsThatShareAShard()
+    {
+        var store = CreateStore();
+        var crowded = BodiesSharingAShard(5);
+        var others = await StoreRandomObjects(store, 10);
+        foreach (var bytes in crowded)
+        {
+            await store.StoreAsync(IdOf(bytes), new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+        }
+        var sorted = crowded.Select(IdOf).Concat(others).Order().ToList();
+        var shard = Path.GetDirectoryName(store.DataPath(IdOf(crowded[0])))!;
+
+        Assert.Equal(10, Directory.GetFiles(shard).Length);
+        Assert.Equal(sorted, store.List());
+        for (var i = 0; i < sorted.Count; i++)
+        {
+            Assert.Equal(sorted[(i + 1)..], store.List(sorted[i]));
+        }
     }
 
     [Fact]
@@ -394,14 +447,30 @@ public sealed class BlobStoreTests : IDisposable
         return ids;
     }
 
-    private static ObjectId IdOf(byte[] bytes) => ObjectId.FromDigest(SHA1.HashData(bytes));
-
-    private static byte[] RandomBytes(int length, int seed)
+    /// <summary>Small bodies whose ids share their first four hex digits, so land in one directory.</summary>
+    private static List<byte[]> BodiesSharingAShard(int count)
     {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
+        // Pigeonholes: about twenty thousand tries put five bodies in one of 65,536 shards.
+        var byShard = new Dictionary<string, List<byte[]>>();
+        for (long i = 0; ; i++)
+        {
+            var bytes = BitConverter.GetBytes(i);
+            var shard = IdOf(bytes).ToString()[..4];
+            if (!byShard.TryGetValue(shard, out var bodies))
+            {
+                byShard[shard] = bodies = [];
+            }
+            bodies.Add(bytes);
+            if (bodies.Count == count)
+            {
+                return bodies;
+            }
+        }
     }
+
+    private static ObjectId IdOf(byte[] bytes) => TestBytes.IdOf(bytes);
+
+    private static byte[] RandomBytes(int length, int seed) => TestBytes.Random(length, seed);
 
     private static byte[] ReadAll(StoredBlob blob)
     {

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.Globalization;
 using Sos.Core.Objects;
 
 namespace Sos.Tests.Unit;
@@ -22,7 +22,7 @@ public sealed class HashingCopyTests
 
         Assert.Equal(bytes, destination.ToArray());
         Assert.Equal(length, hashed.Size);
-        Assert.Equal(Convert.ToHexStringLower(SHA1.HashData(bytes)), hashed.Id.ToString());
+        Assert.Equal(Convert.ToHexStringLower(TestBytes.Sha1(bytes)), hashed.Id.ToString());
     }
 
     [Fact]
@@ -36,7 +36,7 @@ public sealed class HashingCopyTests
 
         Assert.Equal(bytes, destination.ToArray());
         Assert.Equal(bytes.Length, hashed.Size);
-        Assert.Equal(ObjectId.FromDigest(SHA1.HashData(bytes)), hashed.Id);
+        Assert.Equal(TestBytes.IdOf(bytes), hashed.Id);
     }
 
     [Theory]
@@ -51,7 +51,7 @@ public sealed class HashingCopyTests
             () => HashingCopy.CopyAsync(source, Stream.Null, maxBytes, CancellationToken.None));
 
         Assert.Equal(maxBytes, error.MaxBytes);
-        Assert.Contains(maxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+        Assert.Contains(maxBytes.ToString(CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -69,7 +69,7 @@ public sealed class HashingCopyTests
 
         Assert.Equal(length, hashed.Size);
         Assert.Equal(bytes, destination.ToArray());
-        Assert.Equal(ObjectId.FromDigest(SHA1.HashData(bytes)), hashed.Id);
+        Assert.Equal(TestBytes.IdOf(bytes), hashed.Id);
     }
 
     [Fact]
@@ -83,12 +83,7 @@ public sealed class HashingCopyTests
             () => HashingCopy.CopyAsync(source, Stream.Null, long.MaxValue, cancelled.Token));
     }
 
-    private static byte[] RandomBytes(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
+    private static byte[] RandomBytes(int length, int seed) => TestBytes.Random(length, seed);
 
     /// <summary>A network-like body: never more than a few hundred bytes per read.</summary>
     private sealed class TricklingStream(byte[] bytes, int maxRead) : MemoryStream(bytes, writable: false)

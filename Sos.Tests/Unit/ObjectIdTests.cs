@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Sos.Core.Objects;
 
@@ -70,9 +69,9 @@ public sealed class ObjectIdTests
     {
         var bytes = Encoding.UTF8.GetBytes("sos");
 
-        var id = ObjectId.FromDigest(SHA1.HashData(bytes));
+        var id = ObjectId.FromDigest(TestBytes.Sha1(bytes));
 
-        Assert.Equal(Convert.ToHexStringLower(SHA1.HashData(bytes)), id.ToString());
+        Assert.Equal(Convert.ToHexStringLower(TestBytes.Sha1(bytes)), id.ToString());
     }
 
     [Theory]

@@ -50,6 +50,24 @@ public sealed class RendezvousTests
             Rendezvous.Score("blob0", ObjectId.Parse("da39a3ee5e6b4b0d3255bfef95601890afd80708")));
     }
 
+    // Expected values come from a separate implementation of the documented scheme
+    // (FNV-1a of the name, splitmix64 of the folded id), not from running this one.
+    [Theory]
+    [InlineData("blob0", "da39a3ee5e6b4b0d3255bfef95601890afd80709", 11143407227784412507UL)]
+    [InlineData("blob1", "da39a3ee5e6b4b0d3255bfef95601890afd80709", 9662670087373461469UL)]
+    [InlineData("blob0", "0123456789abcdef0123456789abcdef01234567", 266718557200594378UL)]
+    [InlineData("blob2:3001", "0123456789abcdef0123456789abcdef01234567", 1152444591710035977UL)]
+    public void ScoresNeverChangeBetweenVersions(string serverName, string id, ulong score) =>
+        // Every stored object's place follows from these numbers: a change here moves them all.
+        Assert.Equal(score, Rendezvous.Score(serverName, ObjectId.Parse(id)));
+
+    [Theory]
+    [InlineData("da39a3ee5e6b4b0d3255bfef95601890afd80709", "blob2,blob4,blob3,blob0,blob1")]
+    [InlineData("0123456789abcdef0123456789abcdef01234567", "blob1,blob2,blob3,blob4,blob0")]
+    [InlineData("ffffffffffffffffffffffffffffffffffffffff", "blob2,blob1,blob4,blob3,blob0")]
+    public void KnownIdsKeepTheirKnownOrder(string id, string order) =>
+        Assert.Equal(order, string.Join(",", Names(Rendezvous.Rank(Servers(5), ObjectId.Parse(id)))));
+
     [Fact]
     public void EveryServerAppearsExactlyOnce()
     {

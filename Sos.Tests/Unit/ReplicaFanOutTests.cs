@@ -116,25 +116,58 @@ public sealed class ReplicaFanOutTests
     [Fact]
     public async Task TheCopiesAreWrittenAtTheSameTime()
     {
-        // Neither of the first two writes finishes until both have started: a sequential
-        // fan-out would wait here forever (bounded by the timeout below).
-        using var bothStarted = new CountdownEvent(2);
+        // Neither of the first two writes finishes until both have started, so a fan-out that
+        // wrote one copy after the other would time out here.
+        var started = 0;
+        var bothStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var result = await ReplicaFanOut.WriteAsync(
             _candidates,
             2,
-            (server, cancellationToken) =>
+            async (server, cancellationToken) =>
             {
                 _called.Enqueue(server.Name);
-                bothStarted.Signal();
-                return bothStarted.Wait(Patience, cancellationToken)
-                    ? Task.CompletedTask
-                    : throw new TimeoutException($"{server.Name} waited alone");
+                if (Interlocked.Increment(ref started) == 2)
+                {
+                    bothStarted.SetResult();
+                }
+                await bothStarted.Task.WaitAsync(Patience, cancellationToken);
             },
             CancellationToken.None);
 
         Assert.Equal(["blob0", "blob1"], Sorted(result.Written.Select(server => server.Name)));
         Assert.Equal(["blob0", "blob1"], Sorted(_called));
+    }
+
+    [Fact]
+    public async Task AFailureHandsOffWithoutWaitingForASlowerWrite()
+    {
+        // blob0 is slow: it finishes only once blob2 has started, which must happen as soon
+        // as blob1 fails, not after blob0 is done.
+        var thirdStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var result = await ReplicaFanOut.WriteAsync(
+            _candidates,
+            2,
+            async (server, cancellationToken) =>
+            {
+                _called.Enqueue(server.Name);
+                switch (server.Name)
+                {
+                    case "blob0":
+                        await thirdStarted.Task.WaitAsync(Patience, cancellationToken);
+                        break;
+                    case "blob1":
+                        throw new IOException("blob1 is down");
+                    case "blob2":
+                        thirdStarted.SetResult();
+                        break;
+                }
+            },
+            CancellationToken.None);
+
+        Assert.Equal(["blob0", "blob2"], Sorted(result.Written.Select(server => server.Name)));
+        Assert.Equal("blob1", Assert.Single(result.Failures).Server.Name);
     }
 
     [Fact]

@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 
-namespace Sos.Tests.System;
+namespace Sos.Tests.EndToEnd;
 
 /// <summary>
 /// The real AppHost, started once for the whole-system tests, with its blob servers' data in
@@ -68,7 +67,8 @@ public sealed class SosAppFixture : IAsyncLifetime
     public async Task<(int ExitCode, string Output)> RunReplicatorAsync(params string[] extraArgs)
     {
         var replicator = Path.Combine(AppContext.BaseDirectory, "Sos.Replicator.dll");
-        var servers = string.Join(",", Enumerable.Range(0, BlobServerCount).Select(i => BlobServerUrl(i).ToString().TrimEnd('/')));
+        // name=url: the servers keep the names placement knows them by inside the app.
+        var servers = string.Join(",", Enumerable.Range(0, BlobServerCount).Select(i => $"blob{i}={BlobServerUrl(i)}"));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in (string[])[replicator, "--once", "--blob-server", servers, .. extraArgs])
         {
@@ -89,11 +89,11 @@ public sealed class SosAppFixture : IAsyncLifetime
         return bytes;
     }
 
-    public static string Sha1Hex(byte[] bytes) => Convert.ToHexStringLower(SHA1.HashData(bytes));
+    public static string Sha1Hex(byte[] bytes) => Convert.ToHexStringLower(TestBytes.Sha1(bytes));
 }
 
 [CollectionDefinition(Name)]
-public sealed class SosAppCollection : ICollectionFixture<SosAppFixture>
+public sealed class SosAppDefinition : ICollectionFixture<SosAppFixture>
 {
     public const string Name = "Sos app";
 }

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using Sos.Core.BlobServers;
 
-namespace Sos.Tests.System;
+namespace Sos.Tests.EndToEnd;
 
-[Collection(SosAppCollection.Name)]
+[Collection(SosAppDefinition.Name)]
 public sealed class ReplicatorTests(SosAppFixture sos)
 {
     [Fact]

@@ -1,0 +1,29 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Sos.Replicator;
+
+/// <summary>
+/// The replicator's spans and metrics, under one name that <c>AddServiceDefaults</c> registers
+/// for both tracing and metrics.
+/// </summary>
+internal static class ReplicatorTelemetry
+{
+    public const string Name = "Sos.Replicator";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    private static readonly Meter Meter = new(Name);
+
+    public static readonly Counter<long> Copies = Meter.CreateCounter<long>(
+        "sos.replicator.copies", "{copy}", "Copies written to blob servers to bring objects to their minimum copies.");
+
+    public static readonly Counter<long> Bytes = Meter.CreateCounter<long>(
+        "sos.replicator.bytes", "By", "Bytes copied between blob servers.");
+
+    public static readonly Counter<long> Failures = Meter.CreateCounter<long>(
+        "sos.replicator.failures", "{failure}", "Listings and copies that failed.");
+
+    public static readonly Gauge<long> UnderReplicated = Meter.CreateGauge<long>(
+        "sos.replicator.under_replicated", "{object}", "Objects below their minimum copies at the end of the last pass.");
+}
