@@ -14,6 +14,7 @@ public sealed partial class BlobStore
 {
     internal const string MetadataSuffix = ".meta";
     private const string TempFolder = ".tmp";
+    private const string QuarantineFolder = ".quarantine";
 
     private readonly string _root;
     private readonly string _temp;
@@ -93,6 +94,33 @@ public sealed partial class BlobStore
             return null;
         }
         return new StoredBlob(id, data, ReadMetadata(data.FullName + MetadataSuffix));
+    }
+
+    /// <summary>
+    /// Moves a copy that no longer matches its id out of service: it is never served or listed
+    /// again, and stays in <c>root/.quarantine</c> for a person to look at. Returns false when
+    /// there was no copy to move.
+    /// </summary>
+    public bool Quarantine(ObjectId id)
+    {
+        var data = DataPath(id);
+        var quarantine = Path.Combine(_root, QuarantineFolder);
+        Directory.CreateDirectory(quarantine);
+        var target = Path.Combine(quarantine, $"{id}.{DateTimeOffset.UtcNow:yyyyMMddTHHmmssfff}");
+        try
+        {
+            File.Move(data, target);
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        if (File.Exists(data + MetadataSuffix))
+        {
+            File.Move(data + MetadataSuffix, target + MetadataSuffix, overwrite: true);
+        }
+        LogQuarantined(_logger, id, target);
+        return true;
     }
 
     /// <summary>Every id held, in ascending order, starting after <paramref name="after"/>; lazily, one shard at a time.</summary>
@@ -197,6 +225,9 @@ public sealed partial class BlobStore
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {ObjectId}: free disk is below the floor of {MinFreeBytes} bytes")]
     private static partial void LogLowOnSpace(ILogger logger, ObjectId objectId, long minFreeBytes);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Quarantined {ObjectId}: its bytes no longer match its id; moved to {Path}")]
+    private static partial void LogQuarantined(ILogger logger, ObjectId objectId, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed abandoned temp file {Path}")]
     private static partial void LogRemovedTempFile(ILogger logger, string path);

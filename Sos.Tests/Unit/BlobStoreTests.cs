@@ -194,6 +194,24 @@ public sealed class BlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AQuarantinedCopyIsNeitherFoundNorListedAndIsKeptAside()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(800, seed: 11);
+        var id = IdOf(bytes);
+        await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Tag"] = "q" }, CancellationToken.None);
+
+        Assert.True(store.Quarantine(id));
+
+        Assert.Null(store.Find(id));
+        Assert.DoesNotContain(id, store.List());
+        var kept = Directory.GetFiles(Path.Combine(_root, ".quarantine"));
+        Assert.Equal(2, kept.Length);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(kept.Single(path => !path.EndsWith(".meta", StringComparison.Ordinal))));
+        Assert.False(store.Quarantine(id));
+    }
+
+    [Fact]
     public async Task ListReturnsEveryIdInOrder()
     {
         var store = CreateStore();
