@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Sos.BlobServer.Storage;
+using Sos.Core.Files;
 
 namespace Sos.BlobServer;
 
@@ -16,6 +17,10 @@ public static class BlobServerExtensions
         builder.Services.AddSingleton<BlobStore>();
         builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
         builder.Services.AddProblemDetails();
+        // Temp files of cut-short writes are deleted at once and all are cleared at start; this
+        // catches any that a failed delete left behind while the server runs.
+        builder.Services.AddStaleFileSweeper(provider => provider.GetRequiredService<BlobStore>().TempDirectory,
+            maxAge: TimeSpan.FromHours(1), period: TimeSpan.FromMinutes(10));
         // Bodies up to the largest object; Kestrel still refuses anything bigger with 413 before reading it.
         builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<IOptions<BlobStoreOptions>>((kestrel, store) => kestrel.Limits.MaxRequestBodySize = store.Value.MaxObjectBytes);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Sos.Core.BlobServers;
+using Sos.Core.Files;
 using Sos.UploadApi.Uploads;
 
 namespace Sos.UploadApi;
@@ -18,6 +19,9 @@ public static class UploadApiExtensions
         // Transient like the typed HttpClient it holds, so the client factory can rotate handlers.
         builder.Services.AddTransient<ObjectUploader>();
         builder.Services.AddProblemDetails();
+        // Spool files are deleted when their request ends; this catches those of a crashed process.
+        builder.Services.AddStaleFileSweeper(provider => provider.GetRequiredService<IOptions<UploadOptions>>().Value.SpoolPath,
+            maxAge: TimeSpan.FromHours(1), period: TimeSpan.FromMinutes(10));
         // Kestrel's 30 MB default would cut uploads short; the configured maximum is the limit.
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<UploadOptions>>((kestrel, upload) => kestrel.Limits.MaxRequestBodySize = upload.Value.MaxObjectBytes);

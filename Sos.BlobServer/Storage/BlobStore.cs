@@ -35,6 +35,9 @@ public sealed partial class BlobStore
 
     public string Root => _root;
 
+    /// <summary>Where writes stage before they are committed.</summary>
+    public string TempDirectory => _temp;
+
     /// <summary>
     /// Streams the content to a temp file while hashing it; keeps it only if it hashes to
     /// <paramref name="id"/>, and returns only once the copy is durable under its real name.

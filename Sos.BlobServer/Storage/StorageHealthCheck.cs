@@ -8,7 +8,7 @@ public sealed class StorageHealthCheck(BlobStore store, IOptions<BlobStoreOption
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var probe = Path.Combine(store.Root, ".tmp", $"health.{Guid.NewGuid():N}");
+        var probe = Path.Combine(store.TempDirectory, $"health.{Guid.NewGuid():N}");
         try
         {
             await File.WriteAllBytesAsync(probe, [1], cancellationToken);

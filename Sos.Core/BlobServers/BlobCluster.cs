@@ -9,7 +9,11 @@ public sealed class BlobCluster
 {
     public BlobCluster(IOptions<BlobClusterOptions> options)
     {
-        Servers = [.. options.Value.BlobServers.Select(BlobServer.Parse).DistinctBy(server => server.Name)];
+        var zones = options.Value.Zones;
+        Servers = [.. options.Value.BlobServers
+            .Select(BlobServer.Parse)
+            .DistinctBy(server => server.Name)
+            .Select(server => zones.TryGetValue(server.Name, out var zone) ? server with { Zone = zone } : server)];
         MinCopies = options.Value.MinCopies;
     }
 

@@ -14,6 +14,12 @@ public sealed class BlobClusterOptions
     [MinLength(1, ErrorMessage = "Sos:BlobServers lists no blob server; the AppHost sets it, or give Sos__BlobServers__0=http://host:port.")]
     public List<string> BlobServers { get; set; } = [];
 
+    /// <summary>
+    /// Optional failure domains: server name (<c>blob0</c>, or <c>host:port</c>) to zone. Copies
+    /// of an object go to different zones before two share one.
+    /// </summary>
+    public Dictionary<string, string> Zones { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>How many durable copies an object must have: the upload's write quorum and the replicator's goal.</summary>
     [Range(1, 16)]
     public int MinCopies { get; set; } = 2;

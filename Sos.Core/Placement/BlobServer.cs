@@ -9,6 +9,12 @@ namespace Sos.Core.Placement;
 public sealed record BlobServer(string Name, Uri BaseAddress)
 {
     /// <summary>
+    /// The failure domain (zone, rack, host) the server is in, if groups are declared:
+    /// placement spreads an object's copies over zones before it puts two in one.
+    /// </summary>
+    public string? Zone { get; init; }
+
+    /// <summary>
     /// Parses <c>http://host[:port]</c>, <c>host[:port]</c>, or <c>name=http://host:port</c>: the
     /// last names a server reached at another address (say from outside Aspire, where blob0
     /// answers on a local port) so that it keeps the placement it has inside the cluster.

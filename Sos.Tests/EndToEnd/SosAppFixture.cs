@@ -13,10 +13,26 @@ namespace Sos.Tests.EndToEnd;
 public sealed class SosAppFixture : IAsyncLifetime
 {
     public const int BlobServerCount = 3;
-    public const long MaxObjectBytes = 32L * 1024 * 1024;
+    public const long DefaultMaxObjectBytes = 32L * 1024 * 1024;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private DistributedApplication? _app;
+
+    /// <summary>The app of the shared test collection.</summary>
+    public SosAppFixture()
+        : this(DefaultMaxObjectBytes)
+    {
+    }
+
+    private SosAppFixture(long maxObjectBytes)
+    {
+        MaxObjectBytes = maxObjectBytes;
+    }
+
+    /// <summary>An app of its own, for a test that stops or kills parts of it.</summary>
+    public static SosAppFixture CreateOwn(long maxObjectBytes = DefaultMaxObjectBytes) => new(maxObjectBytes);
+
+    public long MaxObjectBytes { get; }
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("sos-system-").FullName;
 
@@ -54,6 +70,38 @@ public sealed class SosAppFixture : IAsyncLifetime
     }
 
     public HttpClient BlobServer(int index) => App.CreateHttpClient($"blob{index}");
+
+    /// <summary>Stops a blob server as the dashboard's Stop button does.</summary>
+    public async Task StopBlobServerAsync(int index)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync($"blob{index}", KnownResourceCommands.StopCommand);
+        Assert.True(result.Success, result.Message);
+    }
+
+    /// <summary>Starts a stopped blob server again and waits until it is healthy.</summary>
+    public async Task StartBlobServerAsync(int index)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync($"blob{index}", KnownResourceCommands.StartCommand);
+        Assert.True(result.Success, result.Message);
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync($"blob{index}", timeout.Token);
+    }
+
+    /// <summary>Kills a blob server's process outright: no graceful shutdown, requests cut mid-way.</summary>
+    public void KillBlobServer(int index)
+    {
+        Assert.True(App.ResourceNotifications.TryGetCurrentState($"blob{index}", out var state), $"blob{index} has no state");
+        var pid = state.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value;
+        using var process = Process.GetProcessById(Convert.ToInt32(pid, global::System.Globalization.CultureInfo.InvariantCulture));
+        process.Kill(entireProcessTree: true);
+    }
+
+    /// <summary>Temp files the blob servers hold: writes still staged or left half-written.</summary>
+    public string[] StagedFiles() =>
+        [.. Enumerable.Range(0, BlobServerCount)
+            .Select(i => Path.Combine(DataDirectory, $"blob{i}", ".tmp"))
+            .Where(Directory.Exists)
+            .SelectMany(Directory.GetFiles)];
 
     public Uri BlobServerUrl(int index) => App.GetEndpoint($"blob{index}", "http");
 

@@ -64,6 +64,27 @@ public sealed class UploadAndFetchTests(SosAppFixture sos)
     }
 
     [Fact]
+    public async Task SixteenClientsUploadingTheSameBodyAtOnceGetOneIdAndIntactCopies()
+    {
+        var bytes = SosAppFixture.RandomBytes(8 * 1024 * 1024);
+
+        var stored = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => UploadAsync(bytes, ("X-Orig-Filename", "same.bin"))));
+
+        var id = Assert.Single(stored.Select(result => result.Id).Distinct());
+        Assert.Equal(SosAppFixture.Sha1Hex(bytes), id);
+        var holders = sos.ServersHolding(id);
+        Assert.True(holders.Length >= 2, $"expected at least 2 copies, found {holders.Length}");
+        foreach (var server in holders)
+        {
+            Assert.Equal(bytes, await File.ReadAllBytesAsync(sos.CopyPath(server, id)));
+        }
+        Assert.Empty(sos.StagedFiles());
+        using var fetched = await sos.Download.GetAsync($"/fetch/{id}");
+        Assert.Equal(bytes, await fetched.Content.ReadAsByteArrayAsync());
+        Assert.Equal("same.bin", Assert.Single(fetched.Headers.GetValues("X-Orig-Filename")));
+    }
+
+    [Fact]
     public async Task MetadataHeadersComeBackAndMimeTypeBecomesContentType()
     {
         var bytes = SosAppFixture.RandomBytes(300);
@@ -154,7 +175,7 @@ public sealed class UploadAndFetchTests(SosAppFixture sos)
     [Fact]
     public async Task AnUploadOverTheMaximumSizeIsRefusedAndNothingIsStored()
     {
-        var bytes = SosAppFixture.RandomBytes((int)SosAppFixture.MaxObjectBytes + 1);
+        var bytes = SosAppFixture.RandomBytes((int)SosAppFixture.DefaultMaxObjectBytes + 1);
 
         // As curl does for large bodies: the answer comes before the body is sent at all.
         using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(bytes) };

@@ -32,7 +32,7 @@ public sealed partial class ObjectUploader
         _client = client;
         _options = options.Value;
         _logger = logger;
-        _spool = _options.SpoolDirectory ?? Path.Combine(Path.GetTempPath(), "sos-upload-spool");
+        _spool = _options.SpoolPath;
         Directory.CreateDirectory(_spool);
     }
 
@@ -52,7 +52,10 @@ public sealed partial class ObjectUploader
         {
             // Each copy reads the spool through its own handle, so copies go out in parallel.
             await using var reader = new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            await _client.StoreAsync(server, content.Id, reader, content.Size, metadata, ct);
+            // A server that hangs counts as failed once its deadline passes: the next one takes the copy.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(_options.CopyDeadline(content.Size));
+            await _client.StoreAsync(server, content.Id, reader, content.Size, metadata, deadline.Token);
         }, cancellationToken);
 
         foreach (var (server, error) in copies.Failures)

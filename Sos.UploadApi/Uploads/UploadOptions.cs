@@ -15,4 +15,19 @@ public sealed class UploadOptions
     /// it must be known before the first copy is sent). Defaults to the system temp directory.
     /// </summary>
     public string? SpoolDirectory { get; set; }
+
+    /// <summary>
+    /// A copy to a blob server may take this long plus the time to send its bytes at
+    /// <see cref="MinCopyBytesPerSecond"/>; a server slower than that is skipped and the next
+    /// server in rendezvous order takes the copy.
+    /// </summary>
+    public TimeSpan CopyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    [Range(1, long.MaxValue)]
+    public long MinCopyBytesPerSecond { get; set; } = 1024 * 1024;
+
+    public string SpoolPath => SpoolDirectory ?? Path.Combine(Path.GetTempPath(), "sos-upload-spool");
+
+    /// <summary>How long a copy of <paramref name="size"/> bytes may take before its server is given up on.</summary>
+    public TimeSpan CopyDeadline(long size) => CopyTimeout + TimeSpan.FromSeconds((double)size / MinCopyBytesPerSecond);
 }
