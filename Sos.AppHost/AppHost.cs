@@ -13,29 +13,31 @@ var replicatorInterval = settings.GetValue("ReplicatorInterval", TimeSpan.FromMi
 var maxObjectBytes = settings.GetValue("MaxObjectBytes", 5L * 1024 * 1024 * 1024).ToString(CultureInfo.InvariantCulture);
 var dataDirectory = Path.GetFullPath(settings["DataDirectory"] ?? Path.Combine(builder.AppHostDirectory, "..", ".data"));
 
-var blobServers = Enumerable.Range(0, blobServerCount)
-    .Select(i => builder.AddProject<Projects.Sos_BlobServer>($"blob{i}", launchProfileName: null)
-        .WithHttpEndpoint(isProxied: false)
-        .WithEnvironment("BlobStore__Root", Path.Combine(dataDirectory, $"blob{i}"))
-        .WithEnvironment("BlobStore__MaxObjectBytes", maxObjectBytes)
-        .WithHttpHealthCheck("/health"))
-    .ToList();
+var (uploadApiKey, internalToken) = builder.AddSosSecrets();
+var blobServers = builder.AddBlobServers(blobServerCount, dataDirectory, maxObjectBytes, internalToken);
+var elsewhere = builder.AddExternalBlobServers(blobServers);
 
 builder.AddProject<Projects.Sos_UploadApi>("upload", launchProfileName: null)
     .WithHttpEndpoint(port: 9991)
     .WithExternalHttpEndpoints()
     .WithEnvironment("Upload__MaxObjectBytes", maxObjectBytes)
+    .WithEnvironment("Sos__ApiKey", uploadApiKey)
+    .WithEnvironment("Sos__InternalToken", internalToken)
     .WithHttpHealthCheck("/health")
-    .WithBlobServers(blobServers, minCopies, zoneCount);
+    .WithBlobServers(blobServers, minCopies, zoneCount, elsewhere);
 
 builder.AddProject<Projects.Sos_DownloadApi>("download", launchProfileName: null)
     .WithHttpEndpoint(port: 9992)
     .WithExternalHttpEndpoints()
+    .WithEnvironment("Sos__InternalToken", internalToken)
     .WithHttpHealthCheck("/health")
-    .WithBlobServers(blobServers, minCopies, zoneCount);
+    .WithBlobServers(blobServers, minCopies, zoneCount, elsewhere);
 
+// Locally the replicator runs on an interval; published, it is one pass for a scheduler to start
+// (Kubernetes CronJob, Container Apps job: see the README's "Deploy").
 builder.AddProject<Projects.Sos_Replicator>("replicator", launchProfileName: null)
-    .WithArgs("--interval", replicatorInterval.ToString("c"))
-    .WithBlobServers(blobServers, minCopies, zoneCount);
+    .WithArgs(builder.ExecutionContext.IsPublishMode ? ["--once"] : ["--interval", replicatorInterval.ToString("c")])
+    .WithEnvironment("Sos__InternalToken", internalToken)
+    .WithBlobServers(blobServers, minCopies, zoneCount, elsewhere);
 
 builder.Build().Run();
