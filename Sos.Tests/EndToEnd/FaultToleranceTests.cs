@@ -144,6 +144,48 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
         }
     }
 
+    [Fact]
+    public async Task ADownloadCutOffByADyingBlobServerIsNeverATruncatedSuccess()
+    {
+        var bytes = SosAppFixture.RandomBytes(96 * 1024 * 1024);
+        using var upload = await _sos.Upload.PostAsync("/upload", new ByteArrayContent(bytes));
+        Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        var id = SosAppFixture.Sha1Hex(bytes);
+        // The download API reads from the first holder in rendezvous order: that is the one to kill.
+        var holders = _sos.ServersHolding(id);
+        var serving = Rendezvous.Rank(holders.Select(i => BlobServer.Parse($"http://blob{i}")), ObjectId.Parse(id))[0];
+
+        using var response = await _sos.Download.GetAsync($"/fetch/{id}", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(bytes.Length, response.Content.Headers.ContentLength);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var received = new MemoryStream();
+        var buffer = new byte[1024 * 1024];
+        received.Write(buffer, 0, await body.ReadAtLeastAsync(buffer, buffer.Length));
+        _sos.KillBlobServer(int.Parse(serving.Name["blob".Length..], global::System.Globalization.CultureInfo.InvariantCulture));
+
+        // Either the connection breaks (the client knows the body is incomplete) or, had it all
+        // been in flight already, every byte arrives intact. Never fewer bytes with a clean end.
+        var broken = false;
+        try
+        {
+            await body.CopyToAsync(received);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            broken = true;
+        }
+        output.WriteLine($"killed {serving.Name} mid-download: {(broken ? "connection aborted" : "body complete")} after {received.Length} of {bytes.Length} bytes");
+        if (!broken)
+        {
+            Assert.Equal(bytes, received.ToArray());
+        }
+        else
+        {
+            Assert.True(received.Length < bytes.Length);
+        }
+    }
+
     /// <summary>A body that runs a callback once its last byte has been read by the sender.</summary>
     private sealed class CallbackAtEndStream(byte[] bytes, Action atEnd) : MemoryStream(bytes, writable: false)
     {
