@@ -160,14 +160,18 @@ R[up4k]="$(run_hey -m POST -T application/octet-stream -D "$WORK/files/4k" "$UPL
 R[down4k]="$(run_hey "$DOWNLOAD_URL/fetch/$ID4K")"
 R[nginx4k]="$(run_hey "$NGINX_URL/4k")"
 
-declare -A T=() RSS=()
+declare -A T=() RSS=() OK=()
 for size in 64m big; do
   bytes=$(stat -c %s "$WORK/files/$size")
   log "$size: upload, download, nginx"
   reset_peaks
   T[up_$size]=$(mbps "$bytes" "$(upload_secs "$WORK/files/$size")")
   id=$(sed -E 's/.*"id":"([0-9a-f]{40})".*/\1/' "$WORK/last-upload.json")
-  T[down_$size]=$(mbps "$bytes" "$(download_secs "$DOWNLOAD_URL/fetch/$id")")
+  # The round trip is checked: what comes back must hash to the id (sha1sum runs beside curl).
+  T[down_$size]=$(mbps "$bytes" "$(curl -fsS -o >(sha1sum | cut -c1-40 >"$WORK/fetched.sha1") -w '%{time_total}' "$DOWNLOAD_URL/fetch/$id")")
+  for _ in $(seq 1 100); do [[ -s "$WORK/fetched.sha1" ]] && break; sleep 0.1; done
+  OK[$size]=$([[ "$(cat "$WORK/fetched.sha1")" == "$id" && "$(sha1sum <"$WORK/files/$size" | cut -c1-40)" == "$id" ]] && echo true || echo false)
+  rm -f "$WORK/fetched.sha1"
   for name in upload download blob0 blob1 blob2; do
     RSS[${name}_$size]=$([[ -n "${PIDS[$name]:-}" ]] && peak_mb "$name" || echo "n/a")
   done
@@ -189,7 +193,7 @@ read -r ng_rps ng_p50 ng_p99 ng_err <<<"${R[nginx4k]}"
     label=$([[ $size == big ]] && echo "${BIG_MIB} MiB" || echo "64 MiB")
     printf '\n%-34s %12s\n' "$label" "MB/s"
     printf '%-34s %12s\n' "sos upload" "${T[up_$size]}" "sos download" "${T[down_$size]}" "nginx GET (ceiling)" "${T[nginx_$size]}" \
-      "download / nginx" "$(ratio "${T[down_$size]}" "${T[nginx_$size]}")"
+      "download / nginx" "$(ratio "${T[down_$size]}" "${T[nginx_$size]}")" "round trip SHA-1 matches" "${OK[$size]}"
     printf '%-34s' "peak RSS MB (up, down, blob0-2)"
     printf ' %s' "${RSS[upload_$size]}" "${RSS[download_$size]}" "${RSS[blob0_$size]}" "${RSS[blob1_$size]}" "${RSS[blob2_$size]}"
     printf '\n'
@@ -205,7 +209,7 @@ rss_json() {
 printf '{"concurrency":%s,"small":{"upload":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"download":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"nginx":{"rps":%s,"p50_ms":%s,"p99_ms":%s},"download_vs_nginx":%s},' \
   "$CONCURRENCY" "$(q "$up_rps")" "$(q "$up_p50")" "$(q "$up_p99")" "$up_err" "$(q "$dn_rps")" "$(q "$dn_p50")" "$(q "$dn_p99")" "$dn_err" \
   "$(q "$ng_rps")" "$(q "$ng_p50")" "$(q "$ng_p99")" "$(q "$(ratio "$dn_rps" "$ng_rps")")"
-printf '"mib64":{"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"download_vs_nginx":%s,"peak_rss_mb":%s},' \
-  "$(q "${T[up_64m]}")" "$(q "${T[down_64m]}")" "$(q "${T[nginx_64m]}")" "$(q "$(ratio "${T[down_64m]}" "${T[nginx_64m]}")")" "$(rss_json 64m)"
-printf '"big":{"mib":%s,"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"download_vs_nginx":%s,"peak_rss_mb":%s}}\n' \
-  "$BIG_MIB" "$(q "${T[up_big]}")" "$(q "${T[down_big]}")" "$(q "${T[nginx_big]}")" "$(q "$(ratio "${T[down_big]}" "${T[nginx_big]}")")" "$(rss_json big)"
+printf '"mib64":{"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"download_vs_nginx":%s,"sha1_ok":%s,"peak_rss_mb":%s},' \
+  "$(q "${T[up_64m]}")" "$(q "${T[down_64m]}")" "$(q "${T[nginx_64m]}")" "$(q "$(ratio "${T[down_64m]}" "${T[nginx_64m]}")")" "${OK[64m]}" "$(rss_json 64m)"
+printf '"big":{"mib":%s,"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"download_vs_nginx":%s,"sha1_ok":%s,"peak_rss_mb":%s}}\n' \
+  "$BIG_MIB" "$(q "${T[up_big]}")" "$(q "${T[down_big]}")" "$(q "${T[nginx_big]}")" "$(q "$(ratio "${T[down_big]}" "${T[nginx_big]}")")" "${OK[big]}" "$(rss_json big)"
