@@ -45,7 +45,7 @@ public static class BlobEndpoints
         }
     }
 
-    private static Results<FileStreamHttpResult, NotFound, ProblemHttpResult> ReadBlob(string id, HttpResponse response, BlobStore store)
+    private static Results<VerifiedBlobResult, FileStreamHttpResult, NotFound, ProblemHttpResult> ReadBlob(string id, HttpRequest request, HttpResponse response, BlobStore store)
     {
         if (!ObjectId.TryParse(id, out var objectId))
         {
@@ -65,10 +65,20 @@ public static class BlobEndpoints
                 contentType = value;
             }
         }
-        // The file result answers HEAD without reading the bytes, and handles Range and If-None-Match.
-        return TypedResults.Stream(blob.OpenRead(), contentType ?? "application/octet-stream", lastModified: blob.LastModified,
+        contentType ??= "application/octet-stream";
+        // A whole read is checked against the id as it streams; a range cannot be, and the file
+        // result answers HEAD without reading the bytes and handles Range and the conditionals.
+        if (HttpMethods.IsGet(request.Method) && !IsRangeOrConditional(request.Headers))
+        {
+            return new VerifiedBlobResult(blob, contentType, store);
+        }
+        return TypedResults.Stream(blob.OpenRead(), contentType, lastModified: blob.LastModified,
             entityTag: new EntityTagHeaderValue($"\"{id}\""), enableRangeProcessing: true);
     }
+
+    private static bool IsRangeOrConditional(IHeaderDictionary headers) =>
+        headers.Range.Count > 0 || headers.IfNoneMatch.Count > 0 || headers.IfModifiedSince.Count > 0
+        || headers.IfMatch.Count > 0 || headers.IfUnmodifiedSince.Count > 0;
 
     private static Results<Ok<IAsyncEnumerable<string>>, ProblemHttpResult> ListBlobs(string? after, int? limit, BlobStore store)
     {

@@ -44,9 +44,18 @@ public sealed class BlobServerClient(HttpClient http)
     /// Opens a copy for reading (GET) or only its headers (HEAD). Null when the server does
     /// not have it; throws when the server fails.
     /// </summary>
-    public async Task<BlobResponse?> OpenAsync(BlobServer server, ObjectId id, bool headersOnly, CancellationToken cancellationToken)
+    public Task<BlobResponse?> OpenAsync(BlobServer server, ObjectId id, bool headersOnly, CancellationToken cancellationToken) =>
+        OpenAsync(server, id, headersOnly, range: null, cancellationToken);
+
+    /// <summary>
+    /// Opens a copy, or one byte range of it (<paramref name="range"/> is a single
+    /// <c>bytes=first-last</c> range, forwarded so that only the range moves). The answer is then
+    /// 206 with its <c>Content-Range</c>, or 416 when the range lies past the end.
+    /// </summary>
+    public async Task<BlobResponse?> OpenAsync(BlobServer server, ObjectId id, bool headersOnly, RangeHeaderValue? range, CancellationToken cancellationToken)
     {
         var request = new HttpRequestMessage(headersOnly ? HttpMethod.Head : HttpMethod.Get, BlobUri(server, id));
+        request.Headers.Range = range;
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -55,7 +64,10 @@ public sealed class BlobServerClient(HttpClient http)
         }
         try
         {
-            await EnsureSuccessAsync(server, response, cancellationToken);
+            if (response.StatusCode != HttpStatusCode.RequestedRangeNotSatisfiable)
+            {
+                await EnsureSuccessAsync(server, response, cancellationToken);
+            }
             return new BlobResponse(server, response);
         }
         catch
@@ -113,6 +125,12 @@ public sealed class BlobServerClient(HttpClient http)
 public sealed class BlobResponse(BlobServer server, HttpResponseMessage response) : IDisposable
 {
     public BlobServer Server { get; } = server;
+
+    /// <summary>200 for a whole copy, 206 for a range of it, 416 for a range past its end.</summary>
+    public HttpStatusCode StatusCode => response.StatusCode;
+
+    /// <summary>For 206 the range sent and the whole length; for 416 the whole length alone.</summary>
+    public ContentRangeHeaderValue? ContentRange => response.Content.Headers.ContentRange;
 
     public long? Length => response.Content.Headers.ContentLength;
 
