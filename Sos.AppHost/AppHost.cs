@@ -17,6 +17,7 @@ var blobServers = Enumerable.Range(0, blobServerCount)
         .WithHttpEndpoint()
         .WithEnvironment("BlobStore__Root", Path.Combine(dataDirectory, $"blob{i}"))
         .WithEnvironment("BlobStore__MaxObjectBytes", maxObjectBytes)
+        .WithScrubSettings(builder.Configuration)
         .WithHttpHealthCheck("/health"))
     .ToList();
 
@@ -35,6 +36,7 @@ builder.AddProject<Projects.Sos_DownloadApi>("download", launchProfileName: null
 
 builder.AddProject<Projects.Sos_Replicator>("replicator", launchProfileName: null)
     .WithArgs("--interval", replicatorInterval.ToString("c"))
-    .WithBlobServers(blobServers, minCopies);
+    .WithBlobServers(blobServers, minCopies)
+    .WithReplicateNowCommand();
 
 builder.Build().Run();

@@ -14,6 +14,7 @@ public static class BlobServerExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IDurableCommitter, FsyncCommitter>();
         builder.Services.AddSingleton<BlobStore>();
+        builder.Services.AddHostedService<BlobScrubber>();
         builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
         builder.Services.AddProblemDetails();
         // Bodies up to the largest object; Kestrel still refuses anything bigger with 413 before reading it.

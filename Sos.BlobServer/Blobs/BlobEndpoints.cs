@@ -17,6 +17,7 @@ public static class BlobEndpoints
         var group = app.MapGroup("");
         group.MapMethods("/blob/{id}", [HttpMethods.Post, HttpMethods.Put], StoreBlob);
         group.MapMethods("/blob/{id}", [HttpMethods.Get, HttpMethods.Head], ReadBlob);
+        group.MapDelete("/blob/{id}", DeleteBlob);
         group.MapGet("/blobs", ListBlobs);
         return group;
     }
@@ -68,6 +69,16 @@ public static class BlobEndpoints
         // The file result answers HEAD without reading the bytes, and handles Range and If-None-Match.
         return TypedResults.Stream(blob.OpenRead(), contentType ?? "application/octet-stream", lastModified: blob.LastModified,
             entityTag: new EntityTagHeaderValue($"\"{id}\""), enableRangeProcessing: true);
+    }
+
+    /// <summary>Not in the original sos: the replicator removes copies left on handoff servers with it.</summary>
+    private static Results<NoContent, NotFound, ProblemHttpResult> DeleteBlob(string id, BlobStore store)
+    {
+        if (!ObjectId.TryParse(id, out var objectId))
+        {
+            return InvalidId(id);
+        }
+        return store.Delete(objectId) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
     private static Results<Ok<IAsyncEnumerable<string>>, ProblemHttpResult> ListBlobs(string? after, int? limit, BlobStore store)
