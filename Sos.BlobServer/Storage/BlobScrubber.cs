@@ -92,18 +92,18 @@ public sealed partial class BlobScrubber(BlobStore store, IOptions<BlobStoreOpti
 
     private async Task<HashedContent?> VerifyAsync(ObjectId id, byte[] buffer, RateBudget? budget, CancellationToken cancellationToken)
     {
-        if (store.Find(id) is not { } blob)
-        {
-            return null;
-        }
         Stream stream;
         try
         {
+            if (store.Find(id) is not { } blob)
+            {
+                return null;
+            }
             stream = blob.OpenRead();
         }
         catch (FileNotFoundException)
         {
-            return null;
+            return null; // removed between the listing and the read
         }
         await using (stream)
         {
