@@ -35,9 +35,13 @@ builder.AddProject<Projects.Sos_DownloadApi>("download", launchProfileName: null
 
 // Locally the replicator runs on an interval; published, it is one pass for a scheduler to start
 // (Kubernetes CronJob, Container Apps job: see the README's "Deploy").
-builder.AddProject<Projects.Sos_Replicator>("replicator", launchProfileName: null)
+var replicator = builder.AddProject<Projects.Sos_Replicator>("replicator", launchProfileName: null)
     .WithArgs(builder.ExecutionContext.IsPublishMode ? ["--once"] : ["--interval", replicatorInterval.ToString("c")])
     .WithEnvironment("Sos__InternalToken", internalToken)
     .WithBlobServers(blobServers, minCopies, zoneCount, elsewhere);
+if (builder.ExecutionContext.IsRunMode)
+{
+    replicator.WithReplicateNowCommand();
+}
 
 builder.Build().Run();

@@ -25,6 +25,7 @@ internal static class SosResourceExtensions
                 .WithHttpEndpoint(isProxied: builder.ExecutionContext.IsPublishMode)
                 .WithEnvironment("BlobStore__MaxObjectBytes", maxObjectBytes)
                 .WithEnvironment("Sos__InternalToken", internalToken)
+                .WithScrubSettings(builder.Configuration)
                 .WithHttpHealthCheck("/health");
             if (builder.ExecutionContext.IsPublishMode)
             {

@@ -15,6 +15,7 @@ public static class BlobServerExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IDurableCommitter, FsyncCommitter>();
         builder.Services.AddSingleton<BlobStore>();
+        builder.Services.AddHostedService<BlobScrubber>();
         builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
         builder.Services.AddProblemDetails();
         // Temp files of cut-short writes are deleted at once and all are cleared at start; this

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 
 namespace Sos.BlobServer;
 
@@ -7,4 +8,12 @@ internal static class BlobServerTelemetry
     public const string Name = "Sos.BlobServer";
 
     public static readonly ActivitySource Source = new(Name);
+
+    private static readonly Meter Meter = new(Name);
+
+    public static readonly Counter<long> ScrubBytesVerified = Meter.CreateCounter<long>(
+        "sos.scrub.bytes_verified", "By", "Bytes re-hashed by the scrub.");
+
+    public static readonly Counter<long> ScrubQuarantined = Meter.CreateCounter<long>(
+        "sos.scrub.quarantined", "{copy}", "Copies the scrub found no longer matching their id and quarantined.");
 }

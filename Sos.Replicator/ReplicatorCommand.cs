@@ -62,6 +62,11 @@ internal sealed class ReplicatorCommand : RootCommand
         Description = "Report what would be copied and change nothing. Exit code 0: nothing to copy; 1: copies needed.",
     };
 
+    private readonly Option<bool> _rebalance = new("--rebalance")
+    {
+        Description = "Also remove copies left on handoff servers, once every preferred server of the object holds a verified copy.",
+    };
+
     private readonly Option<bool> _verbose = new("--verbose")
     {
         Description = "Log every copy.",
@@ -84,6 +89,7 @@ internal sealed class ReplicatorCommand : RootCommand
         Options.Add(_blobServers);
         Options.Add(_parallelism);
         Options.Add(_dryRun);
+        Options.Add(_rebalance);
         Options.Add(_verbose);
         SetAction((parseResult, cancellationToken) =>
             ReplicatorJob.RunAsync(ToInvocation(parseResult), parseResult.InvocationConfiguration.Error, cancellationToken));
@@ -95,7 +101,12 @@ internal sealed class ReplicatorCommand : RootCommand
         Verbose: parseResult.GetValue(_verbose),
         MinCopies: parseResult.GetValue(_minCopies),
         BlobServers: parseResult.GetValue(_blobServers) is { Length: > 0 } servers ? servers : null,
-        Pass: new ReplicationSettings(DryRun: parseResult.GetValue(_dryRun), Parallelism: parseResult.GetValue(_parallelism)));
+        Pass: new ReplicationSettings(
+            DryRun: parseResult.GetValue(_dryRun),
+            Parallelism: parseResult.GetValue(_parallelism),
+            Rebalance: parseResult.GetValue(_rebalance),
+            // Progress lines are for someone watching a terminal; a log collector gets the summary.
+            ShowProgress: !Console.IsOutputRedirected));
 
     private static BlobServer[] ParseBlobServers(ArgumentResult result)
     {

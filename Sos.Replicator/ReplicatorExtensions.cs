@@ -18,7 +18,8 @@ internal static class ReplicatorExtensions
         {
             if (invocation.BlobServers is { } servers)
             {
-                options.BlobServers = [.. servers.Select(server => server.BaseAddress.ToString())];
+                // name=url, so that a server named on the command line keeps its name (its placement).
+                options.BlobServers = [.. servers.Select(server => $"{server.Name}={server.BaseAddress}")];
             }
             if (invocation.MinCopies is { } minCopies)
             {

@@ -1,8 +1,10 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sos.Core.BlobServers;
+using Sos.Replicator.Control;
 using Sos.Replicator.Replication;
 
 namespace Sos.Replicator;
@@ -48,9 +50,36 @@ internal static partial class ReplicatorJob
     {
         // No args: the command line is System.CommandLine's. Configuration comes from appsettings
         // and the environment, where the AppHost puts Sos__BlobServers__0 and Sos__MinCopies.
-        var builder = Host.CreateApplicationBuilder();
+        if (invocation.Once || !HasHttpAddress())
+        {
+            // A cron job or a run by hand listens on nothing.
+            var builder = Host.CreateApplicationBuilder();
+            Configure(builder, invocation);
+            return builder.Build();
+        }
+
+        // Interval mode with an address given (the AppHost gives one): the same job, plus a
+        // health endpoint that reflects the last pass and POST /replicate for "Replicate now".
+        var web = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        Configure(web, invocation);
+        var app = web.Build();
+        app.MapDefaultEndpoints();
+        app.MapReplicatorEndpoints();
+        return app;
+    }
+
+    private static readonly string[] HttpAddressVariables = ["ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "HTTP_PORTS"];
+
+    private static bool HasHttpAddress() =>
+        HttpAddressVariables.Any(name => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(name)));
+
+    private static void Configure(IHostApplicationBuilder builder, ReplicatorInvocation invocation)
+    {
         builder.AddServiceDefaults(ReplicatorTelemetry.Name);
         builder.AddReplicator(invocation);
+        builder.Services.AddSingleton<LastPass>();
+        builder.Services.AddSingleton<PassTrigger>();
+        builder.Services.AddHealthChecks().AddCheck<LastPassHealthCheck>("last-pass");
 
         // A job read in a terminal or a CI log: one line per event, and no "Press Ctrl+C" banner.
         builder.Logging.AddSimpleConsole(console =>
@@ -64,11 +93,11 @@ internal static partial class ReplicatorJob
         // the pass, and retries show in the resilience metrics.
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", invocation.Verbose ? LogLevel.Warning : LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (invocation.Verbose)
         {
             builder.Logging.AddFilter(typeof(ReplicatorJob).Namespace, LogLevel.Debug);
         }
-        return builder.Build();
     }
 
     /// <summary>Checks the configuration, then starts the host. Returns what is wrong with the configuration, if anything.</summary>
@@ -113,6 +142,7 @@ internal static partial class ReplicatorJob
     private static async Task<int> RunOnIntervalAsync(IServiceProvider services, TimeSpan interval, ILogger logger, CancellationToken cancellationToken)
     {
         LogIntervalMode(logger, interval);
+        var trigger = services.GetRequiredService<PassTrigger>();
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -126,12 +156,14 @@ internal static partial class ReplicatorJob
             catch (Exception ex)
             {
                 // A job that runs for months outlives one bad pass: the next starts afresh.
+                services.GetRequiredService<LastPass>().Failed(ex);
                 LogPassFailed(logger, ex);
             }
-            // The wait starts when a pass ends, so passes never overlap however long one takes.
+            // The wait starts when a pass ends, so passes never overlap however long one takes; a
+            // "Replicate now" cuts it short.
             try
             {
-                await Task.Delay(interval, cancellationToken);
+                await trigger.WaitAsync(interval, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -145,7 +177,9 @@ internal static partial class ReplicatorJob
     private static async Task<ReplicationReport> RunPassAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<ReplicationPass>().RunAsync(cancellationToken);
+        var report = await scope.ServiceProvider.GetRequiredService<ReplicationPass>().RunAsync(cancellationToken);
+        services.GetRequiredService<LastPass>().Finished(report);
+        return report;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replicating every {Interval} until stopped")]

@@ -26,4 +26,13 @@ internal static class ReplicatorTelemetry
 
     public static readonly Gauge<long> UnderReplicated = Meter.CreateGauge<long>(
         "sos.replicator.under_replicated", "{object}", "Objects below their minimum copies at the end of the last pass.");
+
+    public static readonly Counter<long> ObjectsScanned = Meter.CreateCounter<long>(
+        "sos.replicator.objects", "{object}", "Objects listed by replication passes.");
+
+    public static readonly Counter<long> Removed = Meter.CreateCounter<long>(
+        "sos.replicator.removed", "{copy}", "Copies removed from handoff servers by a rebalance.");
+
+    public static readonly Histogram<double> PassDuration = Meter.CreateHistogram<double>(
+        "sos.replicator.pass.duration", "s", "How long a replication pass took.");
 }

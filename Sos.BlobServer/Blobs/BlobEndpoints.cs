@@ -17,6 +17,7 @@ public static class BlobEndpoints
         var group = app.MapGroup("");
         group.MapMethods("/blob/{id}", [HttpMethods.Post, HttpMethods.Put], StoreBlob);
         group.MapMethods("/blob/{id}", [HttpMethods.Get, HttpMethods.Head], ReadBlob);
+        group.MapDelete("/blob/{id}", DeleteBlob);
         group.MapGet("/blobs", ListBlobs);
         return group;
     }
@@ -79,6 +80,16 @@ public static class BlobEndpoints
     private static bool IsRangeOrConditional(IHeaderDictionary headers) =>
         headers.Range.Count > 0 || headers.IfNoneMatch.Count > 0 || headers.IfModifiedSince.Count > 0
         || headers.IfMatch.Count > 0 || headers.IfUnmodifiedSince.Count > 0;
+
+    /// <summary>Not in the original sos: the replicator removes copies left on handoff servers with it.</summary>
+    private static Results<NoContent, NotFound, ProblemHttpResult> DeleteBlob(string id, BlobStore store)
+    {
+        if (!ObjectId.TryParse(id, out var objectId))
+        {
+            return InvalidId(id);
+        }
+        return store.Delete(objectId) ? TypedResults.NoContent() : TypedResults.NotFound();
+    }
 
     private static Results<Ok<IAsyncEnumerable<string>>, ProblemHttpResult> ListBlobs(string? after, int? limit, BlobStore store)
     {

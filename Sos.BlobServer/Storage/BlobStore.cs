@@ -126,6 +126,24 @@ public sealed partial class BlobStore
         return true;
     }
 
+    /// <summary>
+    /// Removes this server's copy, bytes and metadata (the replicator's rebalance, once the
+    /// object's preferred servers hold it). The bytes go first, so a copy is never listed or
+    /// served without its metadata. Returns false when there was no copy.
+    /// </summary>
+    public bool Delete(ObjectId id)
+    {
+        var data = DataPath(id);
+        if (!File.Exists(data))
+        {
+            return false;
+        }
+        File.Delete(data);
+        File.Delete(data + MetadataSuffix);
+        LogDeleted(_logger, id);
+        return true;
+    }
+
     /// <summary>Every id held, in ascending order, starting after <paramref name="after"/>; lazily, one shard at a time.</summary>
     public IEnumerable<ObjectId> List(ObjectId? after = null)
     {
@@ -231,6 +249,9 @@ public sealed partial class BlobStore
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Quarantined {ObjectId}: its bytes no longer match its id; moved to {Path}")]
     private static partial void LogQuarantined(ILogger logger, ObjectId objectId, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {ObjectId}")]
+    private static partial void LogDeleted(ILogger logger, ObjectId objectId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed abandoned temp file {Path}")]
     private static partial void LogRemovedTempFile(ILogger logger, string path);

@@ -17,4 +17,19 @@ public sealed class BlobStoreOptions
     /// <summary>Below this much free disk, in bytes, writes are refused (507) while reads go on.</summary>
     [Range(0, long.MaxValue)]
     public long MinFreeBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// How fast the background scrub re-reads and re-hashes the stored copies, in bytes per
+    /// second (50 MiB/s by default); 0 turns the scrub off.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long ScrubBytesPerSecond { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>The pause between the end of one full scrub and the start of the next.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "24855.00:00:00")]
+    public TimeSpan ScrubInterval { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The wait after start before the first scrub.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "24855.00:00:00")]
+    public TimeSpan ScrubStartDelay { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -87,26 +87,58 @@ public sealed class BlobServerClient(HttpClient http)
     /// <summary>Every id a server holds, in order, read page by page so memory stays at one page.</summary>
     public async IAsyncEnumerable<ObjectId> ListAsync(BlobServer server, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string? after = null;
+        ObjectId? after = null;
         while (true)
         {
-            var uri = new Uri(server.BaseAddress, after is null ? $"blobs?limit={pageSize}" : $"blobs?after={after}&limit={pageSize}");
-            using var response = await http.GetAsync(uri, cancellationToken);
-            await EnsureSuccessAsync(server, response, cancellationToken);
-            var page = await response.Content.ReadFromJsonAsync<string[]>(cancellationToken) ?? [];
-            foreach (var text in page)
+            var page = await ListPageAsync(server, after, pageSize, cancellationToken);
+            foreach (var id in page)
             {
-                if (ObjectId.TryParse(text, out var id))
-                {
-                    yield return id;
-                }
+                yield return id;
             }
-            if (page.Length < pageSize)
+            if (page.Count < pageSize)
             {
                 yield break;
             }
             after = page[^1];
         }
+    }
+
+    /// <summary>
+    /// One page of a server's ids in ascending order, those after <paramref name="after"/>; fewer
+    /// than <paramref name="pageSize"/> means the listing is complete.
+    /// </summary>
+    public async Task<IReadOnlyList<ObjectId>> ListPageAsync(BlobServer server, ObjectId? after, int pageSize, CancellationToken cancellationToken)
+    {
+        var uri = new Uri(server.BaseAddress, after is null ? $"blobs?limit={pageSize}" : $"blobs?after={after}&limit={pageSize}");
+        using var response = await http.GetAsync(uri, cancellationToken);
+        await EnsureSuccessAsync(server, response, cancellationToken);
+        var page = await response.Content.ReadFromJsonAsync<string[]>(cancellationToken) ?? [];
+        var ids = new List<ObjectId>(page.Length);
+        foreach (var text in page)
+        {
+            if (ObjectId.TryParse(text, out var id))
+            {
+                ids.Add(id);
+            }
+        }
+        if (page.Length == pageSize && ids.Count < page.Length)
+        {
+            // The page is full, so its last entry is where the next one starts: it must be an id.
+            throw new BlobServerException(server, response.StatusCode, "the listing holds entries that are not object ids");
+        }
+        return ids;
+    }
+
+    /// <summary>Removes a server's copy (a copy on a handoff server, once its preferred servers hold it). Returns false when there was none.</summary>
+    public async Task<bool> DeleteAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
+    {
+        using var response = await http.DeleteAsync(BlobUri(server, id), cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        await EnsureSuccessAsync(server, response, cancellationToken);
+        return true;
     }
 
     private static Uri BlobUri(BlobServer server, ObjectId id) => new(server.BaseAddress, $"blob/{id}");

@@ -1,30 +1,43 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
 
 namespace Sos.Replicator.Replication;
 
 /// <summary>
-/// An object below its minimum copies: where a copy can be read from and where new copies go.
+/// What one object needs: copies, where from and where to, and which copies may go afterwards.
 /// </summary>
 /// <param name="Id">The object.</param>
 /// <param name="Holders">The servers that listed it, in the object's rendezvous order: the first is the preferred source.</param>
 /// <param name="Targets">
-/// The servers that do not hold it, in rendezvous order: the first ones are where its copies
-/// belong, the later ones take a copy when an earlier one fails (handoff).
+/// Where new copies go, in rendezvous order: its preferred servers that lack it first; for an
+/// object below its minimum, the later ones take a copy when an earlier one fails (handoff).
 /// </param>
-/// <param name="CopiesNeeded">How many copies are missing. May exceed <paramref name="Targets"/> when there are too few servers.</param>
-internal sealed record UnderReplicatedObject(ObjectId Id, IReadOnlyList<BlobServer> Holders, IReadOnlyList<BlobServer> Targets, int CopiesNeeded);
+/// <param name="CopiesNeeded">How many copies to make. May exceed <paramref name="Targets"/> when there are too few servers.</param>
+/// <param name="UnderReplicated">Fewer copies than the minimum were listed.</param>
+/// <param name="Preferred">The first minimum-copies servers in rendezvous order: where the object belongs.</param>
+/// <param name="Handoffs">
+/// Holders outside <paramref name="Preferred"/>, to remove once every preferred server holds a
+/// verified copy; empty unless the pass rebalances.
+/// </param>
+internal sealed record ObjectRepair(
+    ObjectId Id,
+    IReadOnlyList<BlobServer> Holders,
+    IReadOnlyList<BlobServer> Targets,
+    int CopiesNeeded,
+    bool UnderReplicated,
+    IReadOnlyList<BlobServer> Preferred,
+    IReadOnlyList<BlobServer> Handoffs);
 
 /// <summary>
 /// The replicator's policy, without I/O so that it can be tested on its own: from which servers
-/// listed which objects, decide which objects need copies, where from and where to.
+/// listed an object, decide whether it needs copies, where from and where to, and which copies a
+/// rebalance may remove.
 /// </summary>
 /// <remarks>
-/// Who holds an object is one <see cref="ulong"/> per object, bit <c>i</c> for server <c>i</c>
-/// of <see cref="Servers"/>: a store of millions of objects must fit in the replicator's memory,
-/// so no strings and no list per object.
+/// Who holds an object is one <see cref="ulong"/>, bit <c>i</c> for server <c>i</c> of
+/// <see cref="Servers"/>; objects come one at a time from <see cref="ListingMerge"/>, so the
+/// planner keeps nothing per object.
 /// </remarks>
 internal sealed class ReplicationPlanner
 {
@@ -33,12 +46,13 @@ internal sealed class ReplicationPlanner
 
     private readonly Dictionary<BlobServer, int> _indexes;
 
-    public ReplicationPlanner(IReadOnlyList<BlobServer> servers, int minCopies)
+    public ReplicationPlanner(IReadOnlyList<BlobServer> servers, int minCopies, bool rebalance = false)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(servers.Count, MaxServers, nameof(servers));
         ArgumentOutOfRangeException.ThrowIfLessThan(minCopies, 1);
         Servers = servers;
         MinCopies = minCopies;
+        Rebalance = rebalance;
         _indexes = servers.Select((server, index) => (server, index)).ToDictionary(pair => pair.server, pair => pair.index);
     }
 
@@ -47,55 +61,87 @@ internal sealed class ReplicationPlanner
 
     public int MinCopies { get; }
 
+    /// <summary>Copies on handoff servers are removed once the preferred servers hold the object.</summary>
+    public bool Rebalance { get; }
+
     /// <summary>No pass can make the store whole: some object would need more copies than there are servers.</summary>
     public bool TooFewServers => Servers.Count < MinCopies;
 
     /// <summary>The holder bit of server <paramref name="serverIndex"/>.</summary>
     public static ulong Bit(int serverIndex) => 1UL << serverIndex;
 
-    /// <summary>Notes that server <paramref name="serverIndex"/> listed <paramref name="id"/>.</summary>
-    public static void RecordHolder(Dictionary<ObjectId, ulong> holders, ObjectId id, int serverIndex) =>
-        CollectionsMarshal.GetValueRefOrAddDefault(holders, id, out _) |= Bit(serverIndex);
-
     /// <summary>How many servers a set of bits names: for an object's holders, its copies.</summary>
     public static int CountServers(ulong servers) => BitOperations.PopCount(servers);
 
     public bool IsUnderReplicated(ulong holders) => CountServers(holders) < MinCopies;
 
-    public int CountUnderReplicated(IReadOnlyDictionary<ObjectId, ulong> holders) => holders.Values.Count(IsUnderReplicated);
-
     /// <summary>
-    /// The objects that need copies, one at a time: the plan for a whole store is never held in
-    /// memory at once, only the holder bits it is made from.
+    /// What <paramref name="id"/> needs, or null when it is where it belongs.
     /// </summary>
-    /// <param name="holders">Who listed each object, as recorded by <see cref="RecordHolder"/>.</param>
+    /// <param name="id">The object.</param>
+    /// <param name="held">The servers that listed it.</param>
     /// <param name="unlisted">
-    /// Servers whose listing failed in this pass. They get no new copies: they are probably down,
-    /// and every copy sent to them would wait for a connect timeout before handing off.
+    /// Servers whose listing failed in this pass. They get no new copies (they are probably down,
+    /// and every copy sent to them would wait for a connect timeout), and an object one of them
+    /// may prefer is not moved: the pass cannot know whether that server holds it.
     /// </param>
-    public IEnumerable<UnderReplicatedObject> Plan(IReadOnlyDictionary<ObjectId, ulong> holders, ulong unlisted = 0)
+    public ObjectRepair? Decide(ObjectId id, ulong held, ulong unlisted = 0)
     {
-        foreach (var (id, held) in holders)
+        var copies = CountServers(held);
+        var ranked = Rendezvous.Rank(Servers, id);
+        var preferred = ranked.AsSpan(0, Math.Min(MinCopies, ranked.Length));
+        var missingPreferred = 0;
+        var preferredHeld = 0;
+        var preferredUnknown = false;
+        foreach (var server in preferred)
         {
-            if (!IsUnderReplicated(held))
+            var bit = Bit(_indexes[server]);
+            if ((held & bit) != 0)
             {
-                continue;
+                preferredHeld++;
             }
-            var sources = new List<BlobServer>(CountServers(held));
-            var targets = new List<BlobServer>(Servers.Count);
-            foreach (var server in Rendezvous.Rank(Servers, id))
+            else
             {
-                var bit = Bit(_indexes[server]);
-                if ((held & bit) != 0)
+                if ((unlisted & bit) != 0)
                 {
-                    sources.Add(server);
+                    preferredUnknown = true;
                 }
-                else if ((unlisted & bit) == 0)
+                else
                 {
-                    targets.Add(server);
+                    missingPreferred++;
                 }
             }
-            yield return new UnderReplicatedObject(id, sources, targets, MinCopies - CountServers(held));
         }
+        var underReplicated = copies < MinCopies;
+        var wantsRebalance = Rebalance && copies > preferredHeld && !preferredUnknown && !TooFewServers;
+        if (!underReplicated && missingPreferred == 0 && !wantsRebalance)
+        {
+            return null;
+        }
+
+        var holders = new List<BlobServer>(copies);
+        var targets = new List<BlobServer>(ranked.Length - copies);
+        var handoffs = new List<BlobServer>();
+        for (var rank = 0; rank < ranked.Length; rank++)
+        {
+            var server = ranked[rank];
+            var bit = Bit(_indexes[server]);
+            if ((held & bit) != 0)
+            {
+                holders.Add(server);
+                if (rank >= preferred.Length && wantsRebalance)
+                {
+                    handoffs.Add(server);
+                }
+            }
+            // An object at its minimum only moves to where it belongs; one below it takes any
+            // server, the preferred ones first, so that a failed copy is handed on.
+            else if ((unlisted & bit) == 0 && (underReplicated || rank < preferred.Length))
+            {
+                targets.Add(server);
+            }
+        }
+        var copiesNeeded = Math.Max(underReplicated ? MinCopies - copies : 0, missingPreferred);
+        return new ObjectRepair(id, holders, targets, copiesNeeded, underReplicated, [.. preferred], handoffs);
     }
 }

@@ -2,6 +2,18 @@ namespace Sos.Replicator.Replication;
 
 /// <summary>How a pass runs, from the command line (the minimum copies and the servers are the cluster's).</summary>
 /// <param name="DryRun">Plan and report the copies, make none.</param>
-/// <param name="Parallelism">Objects copied at once.</param>
+/// <param name="Parallelism">Objects repaired at once.</param>
+/// <param name="Rebalance">Remove copies from handoff servers once the object's preferred servers hold verified copies.</param>
+/// <param name="ShowProgress">Log a progress line every few seconds (the job is watched in a terminal).</param>
 /// <param name="ListPageSize">Ids asked of a blob server per listing request.</param>
-internal sealed record ReplicationSettings(bool DryRun, int Parallelism, int ListPageSize = 1000);
+internal sealed record ReplicationSettings(bool DryRun, int Parallelism, bool Rebalance = false, bool ShowProgress = false, int ListPageSize = 1000)
+{
+    /// <summary>
+    /// The waits before asking again for a listing page that failed, on top of the blob-server
+    /// client's own quick retries: a server restarting for a few seconds should not cost it the pass.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> ListRetryDelays { get; init; } = [TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+
+    /// <summary>How often progress is logged when <see cref="ShowProgress"/> is on.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -48,6 +48,77 @@ public sealed class ReplicatorTests(SosAppFixture sos)
     }
 
     [Fact]
+    public async Task OnePassRestoresDeletedCopiesAndCopiesTheScrubQuarantinedForFlippedBytes()
+    {
+        var objects = new List<(string Id, byte[] Bytes)>();
+        for (var i = 0; i < 6; i++)
+        {
+            var bytes = SosAppFixture.RandomBytes(2000 + (i * 7919));
+            objects.Add((await UploadAsync(bytes), bytes));
+        }
+        var deleted = objects[..3];
+        var corrupted = objects[3..];
+        foreach (var (id, _) in deleted)
+        {
+            DeleteCopy(sos.ServersHolding(id)[0], id);
+        }
+        var damaged = new Dictionary<string, int>();
+        foreach (var (id, bytes) in corrupted)
+        {
+            var server = sos.ServersHolding(id)[1];
+            var flipped = (byte[])bytes.Clone();
+            flipped[bytes.Length / 2] ^= 0x5A; // same length, other bytes
+            await File.WriteAllBytesAsync(sos.CopyPath(server, id), flipped);
+            damaged[id] = server;
+        }
+
+        // The blob servers' scrub finds the damaged copies and takes them out of service.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (damaged.Any(pair => sos.QuarantinedCopies(pair.Value, pair.Key).Length == 0))
+        {
+            await Task.Delay(250, timeout.Token);
+        }
+        var (exitCode, output) = await sos.RunReplicatorAsync();
+
+        Assert.True(exitCode == 0, output);
+        foreach (var (id, bytes) in objects)
+        {
+            var holders = sos.ServersHolding(id);
+            Assert.Equal(2, holders.Length);
+            foreach (var server in holders)
+            {
+                Assert.Equal(bytes, await File.ReadAllBytesAsync(sos.CopyPath(server, id)));
+            }
+        }
+        foreach (var (id, server) in damaged)
+        {
+            Assert.NotEqual(objects.Single(o => o.Id == id).Bytes, await File.ReadAllBytesAsync(Assert.Single(sos.QuarantinedCopies(server, id))));
+        }
+    }
+
+    [Fact]
+    public async Task ReplicateNowOnTheDashboardMakesTheRunningReplicatorRestoreACopy()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await sos.App.ResourceNotifications.WaitForResourceHealthyAsync("replicator", timeout.Token);
+        var bytes = SosAppFixture.RandomBytes(4000);
+        var id = await UploadAsync(bytes);
+        DeleteCopy(sos.ServersHolding(id)[0], id);
+
+        var result = await sos.App.ResourceCommands.ExecuteCommandAsync("replicator", "replicate-now", timeout.Token);
+
+        Assert.True(result.Success, result.Message);
+        while (sos.ServersHolding(id).Length < 2)
+        {
+            await Task.Delay(250, timeout.Token);
+        }
+        foreach (var server in sos.ServersHolding(id))
+        {
+            Assert.Equal(bytes, await File.ReadAllBytesAsync(sos.CopyPath(server, id)));
+        }
+    }
+
+    [Fact]
     public async Task AnUnknownOptionIsAUsageError()
     {
         var (exitCode, output) = await sos.RunReplicatorAsync("--no-such-option");

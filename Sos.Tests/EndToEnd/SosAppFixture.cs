@@ -8,7 +8,8 @@ namespace Sos.Tests.EndToEnd;
 /// <summary>
 /// The real AppHost, started once for the whole-system tests, with its blob servers' data in
 /// a temp directory the tests can look into. The in-app replicator is set to a day's interval
-/// so that only the tests decide when a replication pass runs.
+/// so that only the tests decide when a replication pass runs; the blob servers scrub
+/// continuously, so that a damaged copy is quarantined within seconds.
 /// </summary>
 public sealed class SosAppFixture : IAsyncLifetime
 {
@@ -50,6 +51,10 @@ public sealed class SosAppFixture : IAsyncLifetime
             $"--Sos:BlobServerCount={BlobServerCount}",
             $"--Sos:MaxObjectBytes={MaxObjectBytes}",
             "--Sos:ReplicatorInterval=1.00:00:00",
+            // A scrub that finds a damaged copy within a second or two, over the tests' few megabytes.
+            "--Sos:ScrubBytesPerSecond=50000000",
+            "--Sos:ScrubInterval=00:00:00.500",
+            "--Sos:ScrubStartDelay=00:00:00",
         ]);
         _app = await appHost.BuildAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
@@ -108,15 +113,31 @@ public sealed class SosAppFixture : IAsyncLifetime
     /// <summary>Where blob server <paramref name="index"/> keeps the bytes of <paramref name="id"/>.</summary>
     public string CopyPath(int index, string id) => Path.Combine(DataDirectory, $"blob{index}", id[..2], id[2..4], id);
 
+    /// <summary>The copies of <paramref name="id"/> that blob server <paramref name="index"/> has quarantined.</summary>
+    public string[] QuarantinedCopies(int index, string id)
+    {
+        var quarantine = Path.Combine(DataDirectory, $"blob{index}", ".quarantine");
+        return Directory.Exists(quarantine)
+            ? [.. Directory.GetFiles(quarantine, $"{id}.*").Where(path => !path.EndsWith(".meta", StringComparison.Ordinal))]
+            : [];
+    }
+
     /// <summary>The blob servers that hold a copy of <paramref name="id"/> on disk.</summary>
     public int[] ServersHolding(string id) => [.. Enumerable.Range(0, BlobServerCount).Where(i => File.Exists(CopyPath(i, id)))];
 
     /// <summary>Runs the replicator once, as a separate process, against this app's blob servers.</summary>
-    public async Task<(int ExitCode, string Output)> RunReplicatorAsync(params string[] extraArgs)
+    public Task<(int ExitCode, string Output)> RunReplicatorAsync(params string[] extraArgs) => RunReplicatorAsync(down: null, extraArgs);
+
+    /// <summary>
+    /// Runs the replicator once with blob server <paramref name="down"/> (if given) at an address
+    /// where nothing listens: to the replicator, exactly a server that is down.
+    /// </summary>
+    public async Task<(int ExitCode, string Output)> RunReplicatorAsync(int? down, params string[] extraArgs)
     {
         var replicator = Path.Combine(AppContext.BaseDirectory, "Sos.Replicator.dll");
         // name=url: the servers keep the names placement knows them by inside the app.
-        var servers = string.Join(",", Enumerable.Range(0, BlobServerCount).Select(i => $"blob{i}={BlobServerUrl(i)}"));
+        var servers = string.Join(",", Enumerable.Range(0, BlobServerCount)
+            .Select(i => $"blob{i}={(i == down ? new Uri("http://127.0.0.1:9/") : BlobServerUrl(i))}"));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in (string[])[replicator, "--once", "--blob-server", servers, .. extraArgs])
         {
