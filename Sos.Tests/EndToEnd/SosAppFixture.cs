@@ -56,6 +56,12 @@ public sealed class SosAppFixture : IAsyncLifetime
             "--Sos:ScrubInterval=00:00:00.500",
             "--Sos:ScrubStartDelay=00:00:00",
         ]);
+        // With the dashboard off nothing receives telemetry, and a service stopping would spend
+        // its shutdown retrying exports to nowhere: these apps export none.
+        foreach (var project in appHost.Resources.OfType<ProjectResource>())
+        {
+            project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
+        }
         _app = await appHost.BuildAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
         await _app.StartAsync(timeout.Token);
