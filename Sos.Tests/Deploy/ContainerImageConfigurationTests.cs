@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Sos.Tests.Deploy;
@@ -18,19 +17,11 @@ public sealed class ContainerImageConfigurationTests
     public async Task EachServiceBuildsANonRootImageOnTheAspNetBase(string project, string repository, string? port)
     {
         var csproj = Path.Combine(PublishCommandFixture.RepositoryRoot, project, project + ".csproj");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in (string[])["msbuild", csproj, "-t:ComputeContainerConfig", "-getProperty:ContainerRepository",
-                     "-getProperty:ContainerBaseImage", "-getProperty:ContainerUser", "-getItem:ContainerPort"])
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        var output = await stdout;
-        Assert.True(process.ExitCode == 0, output + await stderr);
+        var msbuild = await ChildProcess.RunAsync("dotnet",
+            ["msbuild", csproj, "-t:ComputeContainerConfig", "-getProperty:ContainerRepository",
+             "-getProperty:ContainerBaseImage", "-getProperty:ContainerUser", "-getItem:ContainerPort"]);
+        Assert.True(msbuild.ExitCode == 0, msbuild.Output);
+        var output = msbuild.StandardOutput;
 
         using var result = JsonDocument.Parse(output);
         var properties = result.RootElement.GetProperty("Properties");

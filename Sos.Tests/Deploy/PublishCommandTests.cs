@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -74,23 +73,15 @@ public sealed class PublishCommandFixture : IAsyncLifetime
         var path = Path.Combine(_directory, "aspire-manifest.json");
         // The build this test runs against, so that --no-build finds it whatever -c the tests use.
         var configuration = typeof(PublishCommandFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot };
-        foreach (var arg in (string[])["run", "--project", AppHostProject, "--no-build", "-c", configuration, "--",
-                     "--publisher", "manifest", "--output-path", path])
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        ExitCode = process.ExitCode;
-        Output = await stdout + await stderr;
+        var publish = await ChildProcess.RunAsync("dotnet",
+            ["run", "--project", AppHostProject, "--no-build", "-c", configuration, "--", "--publisher", "manifest", "--output-path", path],
+            workingDirectory: RepositoryRoot);
+        ExitCode = publish.ExitCode;
+        Output = publish.Output;
         if (File.Exists(path))
         {
             await using var file = File.OpenRead(path);
-            _manifest = await JsonDocument.ParseAsync(file, cancellationToken: timeout.Token);
+            _manifest = await JsonDocument.ParseAsync(file);
         }
     }
 

@@ -144,17 +144,8 @@ public sealed class SosAppFixture : IAsyncLifetime
         // name=url: the servers keep the names placement knows them by inside the app.
         var servers = string.Join(",", Enumerable.Range(0, BlobServerCount)
             .Select(i => $"blob{i}={(i == down ? new Uri("http://127.0.0.1:9/") : BlobServerUrl(i))}"));
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in (string[])[replicator, "--once", "--blob-server", servers, .. extraArgs])
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var result = await ChildProcess.RunAsync("dotnet", [replicator, "--once", "--blob-server", servers, .. extraArgs]);
+        return (result.ExitCode, result.Output);
     }
 
     public static byte[] RandomBytes(int length)
