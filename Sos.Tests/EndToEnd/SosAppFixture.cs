@@ -16,6 +16,8 @@ public sealed class SosAppFixture : IAsyncLifetime
     public const long DefaultMaxObjectBytes = 32L * 1024 * 1024;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
+    private readonly string[] _extraArgs;
+    private readonly Action<IDistributedApplicationTestingBuilder>? _configure;
     private DistributedApplication? _app;
 
     /// <summary>The app of the shared test collection.</summary>
@@ -24,13 +26,20 @@ public sealed class SosAppFixture : IAsyncLifetime
     {
     }
 
-    private SosAppFixture(long maxObjectBytes)
+    private SosAppFixture(long maxObjectBytes, string[]? extraArgs = null, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
         MaxObjectBytes = maxObjectBytes;
+        _extraArgs = extraArgs ?? [];
+        _configure = configure;
     }
 
-    /// <summary>An app of its own, for a test that stops or kills parts of it.</summary>
-    public static SosAppFixture CreateOwn(long maxObjectBytes = DefaultMaxObjectBytes) => new(maxObjectBytes);
+    /// <summary>
+    /// An app of its own, for a test that stops or kills parts of it, or that needs other AppHost
+    /// arguments (<paramref name="extraArgs"/>) or resources changed before the start (<paramref name="configure"/>).
+    /// </summary>
+    public static SosAppFixture CreateOwn(
+        long maxObjectBytes = DefaultMaxObjectBytes, string[]? extraArgs = null, Action<IDistributedApplicationTestingBuilder>? configure = null) =>
+        new(maxObjectBytes, extraArgs, configure);
 
     public long MaxObjectBytes { get; }
 
@@ -42,6 +51,9 @@ public sealed class SosAppFixture : IAsyncLifetime
 
     public HttpClient Download { get; private set; } = null!;
 
+    /// <summary>The cluster's internal token this run generated, which the blob servers require.</summary>
+    public string InternalToken { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Sos_AppHost>(
@@ -50,9 +62,12 @@ public sealed class SosAppFixture : IAsyncLifetime
             $"--Sos:BlobServerCount={BlobServerCount}",
             $"--Sos:MaxObjectBytes={MaxObjectBytes}",
             "--Sos:ReplicatorInterval=1.00:00:00",
+            .. _extraArgs,
         ]);
+        _configure?.Invoke(appHost);
         _app = await appHost.BuildAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
+        InternalToken = await appHost.Resources.OfType<ParameterResource>().Single(p => p.Name == "blob-internal-token").GetValueAsync(timeout.Token) ?? "";
         await _app.StartAsync(timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("upload", timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("download", timeout.Token);
@@ -69,7 +84,16 @@ public sealed class SosAppFixture : IAsyncLifetime
         Directory.Delete(DataDirectory, recursive: true);
     }
 
-    public HttpClient BlobServer(int index) => App.CreateHttpClient($"blob{index}");
+    /// <summary>A client of blob server <paramref name="index"/> that presents the internal token, as the services do.</summary>
+    public HttpClient BlobServer(int index)
+    {
+        var client = BlobServerWithoutToken(index);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", InternalToken);
+        return client;
+    }
+
+    /// <summary>A client of blob server <paramref name="index"/> from outside the cluster: no internal token.</summary>
+    public HttpClient BlobServerWithoutToken(int index) => App.CreateHttpClient($"blob{index}");
 
     /// <summary>Stops a blob server as the dashboard's Stop button does.</summary>
     public async Task StopBlobServerAsync(int index)
@@ -118,6 +142,7 @@ public sealed class SosAppFixture : IAsyncLifetime
         // name=url: the servers keep the names placement knows them by inside the app.
         var servers = string.Join(",", Enumerable.Range(0, BlobServerCount).Select(i => $"blob{i}={BlobServerUrl(i)}"));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["Sos__InternalToken"] = InternalToken;
         foreach (var arg in (string[])[replicator, "--once", "--blob-server", servers, .. extraArgs])
         {
             start.ArgumentList.Add(arg);
