@@ -12,6 +12,6 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.MapDefaultEndpoints();
-app.MapUploadEndpoints().RequireApiKey(app.Services);
+app.MapUploadEndpoints().RequireApiKey(app.Services).AddEndpointFilter<MetadataLimits>();
 
 app.Run();

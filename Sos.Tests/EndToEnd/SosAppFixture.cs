@@ -45,6 +45,9 @@ public sealed class SosAppFixture : IAsyncLifetime
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("sos-system-").FullName;
 
+    /// <summary>Where the upload API spools bodies while it hashes them.</summary>
+    public string SpoolDirectory => Path.Combine(DataDirectory, "spool");
+
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The app has not started.");
 
     public HttpClient Upload { get; private set; } = null!;
@@ -64,6 +67,8 @@ public sealed class SosAppFixture : IAsyncLifetime
             "--Sos:ReplicatorInterval=1.00:00:00",
             .. _extraArgs,
         ]);
+        // The upload API's spool in this test's directory, so tests can see that it is left empty.
+        appHost.CreateResourceBuilder<ProjectResource>("upload").WithEnvironment("Upload__SpoolDirectory", SpoolDirectory);
         _configure?.Invoke(appHost);
         _app = await appHost.BuildAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
