@@ -27,6 +27,7 @@ public static class ServiceDefaultsExtensions
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
+        builder.Services.AddExceptionHandler<ClientErrorExceptionHandler>();
         return builder;
     }
 

@@ -1,15 +1,17 @@
 using Sos.UploadApi;
+using Sos.UploadApi.Security;
 using Sos.UploadApi.Uploads;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults(UploadApiTelemetry.Name);
 builder.AddUploadApi();
+builder.AddApiKey();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.MapDefaultEndpoints();
-app.MapUploadEndpoints();
+app.MapUploadEndpoints().RequireApiKey(app.Services).AddEndpointFilter<MetadataLimits>();
 
 app.Run();

@@ -19,6 +19,8 @@ public static class BlobServerClientExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<BlobCluster>();
+        services.AddOptions<InternalTokenOptions>().BindConfiguration(InternalTokenOptions.SectionName);
+        services.AddTransient<InternalTokenHandler>();
 
         var client = services.AddHttpClient<BlobServerClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
@@ -26,7 +28,8 @@ public static class BlobServerClientExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 AutomaticDecompression = System.Net.DecompressionMethods.None,
-            });
+            })
+            .AddHttpMessageHandler<InternalTokenHandler>();
         client.AddResilienceHandler("blob-server", pipeline =>
         {
             var retry = new HttpRetryStrategyOptions

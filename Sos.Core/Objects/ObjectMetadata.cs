@@ -34,12 +34,14 @@ public static class ObjectMetadata
 
     /// <summary>
     /// <c>X-</c> headers are metadata, except the proxy ones (<c>X-Forwarded-*</c>,
-    /// <c>X-Real-Ip</c>) that describe the connection rather than the object.
+    /// <c>X-Real-Ip</c>) that describe the connection rather than the object, and the upload API
+    /// key (<c>X-Api-Key</c>), a credential that must never be stored and served back.
     /// </summary>
     public static bool IsMetadataHeader(string name) =>
         name.StartsWith("X-", StringComparison.OrdinalIgnoreCase)
         && !name.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase)
-        && !name.Equals("X-Real-Ip", StringComparison.OrdinalIgnoreCase);
+        && !name.Equals("X-Real-Ip", StringComparison.OrdinalIgnoreCase)
+        && !name.Equals("X-Api-Key", StringComparison.OrdinalIgnoreCase);
 
     public static string Canonicalize(string name)
     {

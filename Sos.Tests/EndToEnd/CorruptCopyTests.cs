@@ -60,6 +60,7 @@ public sealed class CorruptCopyTests(SosAppFixture sos)
 
         // A bare client: no retry that would hide the first answer behind a second one.
         using var direct = new HttpClient { BaseAddress = sos.BlobServerUrl(preferred) };
+        direct.DefaultRequestHeaders.Authorization = new("Bearer", sos.InternalToken);
         var scrubbedFirst = false;
         var read = async () =>
         {

@@ -17,6 +17,8 @@ public sealed class SosAppFixture : IAsyncLifetime
     public const long DefaultMaxObjectBytes = 32L * 1024 * 1024;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
+    private readonly string[] _extraArgs;
+    private readonly Action<IDistributedApplicationTestingBuilder>? _configure;
     private DistributedApplication? _app;
 
     /// <summary>The app of the shared test collection.</summary>
@@ -25,23 +27,36 @@ public sealed class SosAppFixture : IAsyncLifetime
     {
     }
 
-    private SosAppFixture(long maxObjectBytes)
+    private SosAppFixture(long maxObjectBytes, string[]? extraArgs = null, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
         MaxObjectBytes = maxObjectBytes;
+        _extraArgs = extraArgs ?? [];
+        _configure = configure;
     }
 
-    /// <summary>An app of its own, for a test that stops or kills parts of it.</summary>
-    public static SosAppFixture CreateOwn(long maxObjectBytes = DefaultMaxObjectBytes) => new(maxObjectBytes);
+    /// <summary>
+    /// An app of its own, for a test that stops or kills parts of it, or that needs other AppHost
+    /// arguments (<paramref name="extraArgs"/>) or resources changed before the start (<paramref name="configure"/>).
+    /// </summary>
+    public static SosAppFixture CreateOwn(
+        long maxObjectBytes = DefaultMaxObjectBytes, string[]? extraArgs = null, Action<IDistributedApplicationTestingBuilder>? configure = null) =>
+        new(maxObjectBytes, extraArgs, configure);
 
     public long MaxObjectBytes { get; }
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("sos-system-").FullName;
+
+    /// <summary>Where the upload API spools bodies while it hashes them.</summary>
+    public string SpoolDirectory => Path.Combine(DataDirectory, "spool");
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The app has not started.");
 
     public HttpClient Upload { get; private set; } = null!;
 
     public HttpClient Download { get; private set; } = null!;
+
+    /// <summary>The cluster's internal token this run generated, which the blob servers require.</summary>
+    public string InternalToken { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
@@ -55,15 +70,20 @@ public sealed class SosAppFixture : IAsyncLifetime
             "--Sos:ScrubBytesPerSecond=50000000",
             "--Sos:ScrubInterval=00:00:00.500",
             "--Sos:ScrubStartDelay=00:00:00",
+            .. _extraArgs,
         ]);
         // With the dashboard off nothing receives telemetry, and a service stopping would spend
-        // its shutdown retrying exports to nowhere: these apps export none.
+        // its shutdown retrying exports to nowhere: these apps export none (unless configured below).
         foreach (var project in appHost.Resources.OfType<ProjectResource>())
         {
             project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
         }
+        // The upload API's spool in this test's directory, so tests can see that it is left empty.
+        appHost.CreateResourceBuilder<ProjectResource>("upload").WithEnvironment("Upload__SpoolDirectory", SpoolDirectory);
+        _configure?.Invoke(appHost);
         _app = await appHost.BuildAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
+        InternalToken = await appHost.Resources.OfType<ParameterResource>().Single(p => p.Name == "blob-internal-token").GetValueAsync(timeout.Token) ?? "";
         await _app.StartAsync(timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("upload", timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("download", timeout.Token);
@@ -80,7 +100,16 @@ public sealed class SosAppFixture : IAsyncLifetime
         Directory.Delete(DataDirectory, recursive: true);
     }
 
-    public HttpClient BlobServer(int index) => App.CreateHttpClient($"blob{index}");
+    /// <summary>A client of blob server <paramref name="index"/> that presents the internal token, as the services do.</summary>
+    public HttpClient BlobServer(int index)
+    {
+        var client = BlobServerWithoutToken(index);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", InternalToken);
+        return client;
+    }
+
+    /// <summary>A client of blob server <paramref name="index"/> from outside the cluster: no internal token.</summary>
+    public HttpClient BlobServerWithoutToken(int index) => App.CreateHttpClient($"blob{index}");
 
     /// <summary>Stops a blob server as the dashboard's Stop button does.</summary>
     public async Task StopBlobServerAsync(int index)
@@ -144,7 +173,8 @@ public sealed class SosAppFixture : IAsyncLifetime
         // name=url: the servers keep the names placement knows them by inside the app.
         var servers = string.Join(",", Enumerable.Range(0, BlobServerCount)
             .Select(i => $"blob{i}={(i == down ? new Uri("http://127.0.0.1:9/") : BlobServerUrl(i))}"));
-        var result = await ChildProcess.RunAsync("dotnet", [replicator, "--once", "--blob-server", servers, .. extraArgs]);
+        var result = await ChildProcess.RunAsync("dotnet", [replicator, "--once", "--blob-server", servers, .. extraArgs],
+            environment: new Dictionary<string, string> { ["Sos__InternalToken"] = InternalToken });
         return (result.ExitCode, result.Output);
     }
 
