@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 
 namespace Sos.DownloadApi;
 
@@ -7,4 +8,12 @@ internal static class DownloadApiTelemetry
     public const string Name = "Sos.DownloadApi";
 
     public static readonly ActivitySource Source = new(Name);
+
+    private static readonly Meter Meter = new(Name);
+
+    public static readonly Counter<long> BlobRequests = Meter.CreateCounter<long>(
+        "sos.fetch.blob_requests", "{request}", "Requests made to blob servers to answer fetches: about one per fetch while all servers are up.");
+
+    public static readonly Counter<long> Fallbacks = Meter.CreateCounter<long>(
+        "sos.fetch.fallbacks", "{request}", "Blob servers that failed a read, so the next one in rendezvous order was asked.");
 }

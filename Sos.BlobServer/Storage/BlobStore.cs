@@ -78,6 +78,8 @@ public sealed partial class BlobStore
             Directory.CreateDirectory(Path.GetDirectoryName(staged.FinalData)!);
             await _committer.CommitAsync(staged, cancellationToken);
             LogStored(_logger, id, actual.Size);
+            BlobServerTelemetry.CopiesStored.Add(1);
+            BlobServerTelemetry.BytesStored.Add(actual.Size);
             return new StoreResult(StoreStatus.Stored, actual);
         }
         finally
@@ -123,6 +125,7 @@ public sealed partial class BlobStore
             File.Move(data + MetadataSuffix, target + MetadataSuffix, overwrite: true);
         }
         LogQuarantined(_logger, id, target);
+        BlobServerTelemetry.Quarantined.Add(1);
         return true;
     }
 

@@ -33,6 +33,7 @@ public sealed partial class ObjectLocator(BlobCluster cluster, BlobServerClient 
         {
             try
             {
+                DownloadApiTelemetry.BlobRequests.Add(1);
                 var copy = await client.OpenAsync(server, id, headersOnly, range, cancellationToken);
                 if (copy is not null)
                 {
@@ -44,6 +45,7 @@ public sealed partial class ObjectLocator(BlobCluster cluster, BlobServerClient 
             catch (Exception ex) when (ex is HttpRequestException or BlobServerException)
             {
                 unreachable++;
+                DownloadApiTelemetry.Fallbacks.Add(1);
                 LogServerFailed(logger, id, server.Name, ex.Message);
             }
         }
@@ -64,6 +66,7 @@ public sealed partial class ObjectLocator(BlobCluster cluster, BlobServerClient 
             BlobResponse? copy = null;
             try
             {
+                DownloadApiTelemetry.BlobRequests.Add(1);
                 copy = await client.OpenAsync(server, id, headersOnly: false, range: null, cancellationToken);
                 if (copy is null)
                 {
@@ -85,6 +88,7 @@ public sealed partial class ObjectLocator(BlobCluster cluster, BlobServerClient 
             {
                 copy?.Dispose();
                 unreachable++;
+                DownloadApiTelemetry.Fallbacks.Add(1);
                 if (ex is CorruptCopyException)
                 {
                     LogCorruptCopy(logger, id, server.Name, ex.Message);

@@ -138,11 +138,17 @@ public sealed partial class ObjectUploader
         var result = new UploadResult(content, copies, _cluster.MinCopies);
         activity?.SetTag("sos.replicas.written", copies.Written.Count);
         activity?.SetTag("sos.replicas.servers", string.Join(",", copies.Written.Select(server => server.Name)));
+        UploadApiTelemetry.Handoffs.Add(copies.Failures.Count);
         if (!result.IsDurable)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "too few copies");
             LogNotDurable(_logger, content.Id, copies.Written.Count, _cluster.MinCopies);
+            UploadApiTelemetry.Refused.Add(1);
+            return result;
         }
+        UploadApiTelemetry.ObjectsStored.Add(1);
+        UploadApiTelemetry.BytesIn.Add(content.Size);
+        UploadApiTelemetry.CopiesWritten.Record(copies.Written.Count);
         return result;
     }
 
