@@ -4,29 +4,37 @@
 #   bench/bench.sh                       # builds Release, starts 3 blob servers + both APIs on 127.0.0.1
 #   bench/bench.sh --base-port 3400      # ports base..base+4 for Sos, base+10 for nginx
 #   bench/bench.sh --upload-url http://host:9991 --download-url http://host:9992   # a running system
-#   bench/bench.sh --big-mib 256 --requests 2000
+#   bench/bench.sh --big-mib 256 --seconds 5
+#   bench/bench.sh --keep                # keep the work dir: services' logs, wrk's output, counters
 #
-# Measures 4 KiB uploads and downloads (req/s, p50, p99 at concurrency 16, with hey), 64 MiB and
-# big-object (1 GiB by default) upload and download throughput, each service's peak RSS while
-# it moves each big object (VmHWM, only for services this script started), and nginx serving the
-# same files from a directory as the ceiling for an HTTP GET here. Prints a table, then one JSON line.
+# Measures, in one run, Sos against this machine's own ceilings:
+# - 4 KiB uploads (every one a new object, acknowledged after 2 durable copies) against the naive
+#   durable-write rate (16 threads: temp file, fsync, rename, directory fsync; bench/Sos.Bench);
+# - 4 KiB downloads of many objects against nginx serving the same size from a directory
+#   (req/s, p50, p99 at concurrency 16, with wrk), and blob requests per fetch (dotnet-counters);
+# - 64 MiB and big-object (1 GiB by default) upload and download MB/s, against `dd conv=fdatasync`
+#   of the same size (upload) and nginx (download), each round trip checked by SHA-1;
+# - each service's peak RSS over the whole run (VmHWM), and sockets left in TIME-WAIT at the end.
+# Prints a table with each target and whether it was met, then one JSON line.
 set -euo pipefail
 
 BASE_PORT=3400
 UPLOAD_URL=""
 DOWNLOAD_URL=""
 BIG_MIB=1024
-REQUESTS=3000
+SECONDS_PER_RUN=10
 CONCURRENCY=16
+KEEP=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --upload-url) UPLOAD_URL="$2"; shift 2 ;;
     --download-url) DOWNLOAD_URL="$2"; shift 2 ;;
     --big-mib) BIG_MIB="$2"; shift 2 ;;
-    --requests) REQUESTS="$2"; shift 2 ;;
+    --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
     --concurrency) CONCURRENCY="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --keep) KEEP=true; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +50,7 @@ cleanup() {
   for name in "${!PIDS[@]}"; do kill "${PIDS[$name]}" 2>/dev/null || true; done
   [[ -n "$NGINX_PID" ]] && kill "$NGINX_PID" 2>/dev/null || true
   wait 2>/dev/null || true
-  rm -rf "$WORK"
+  if $KEEP; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
@@ -56,7 +64,7 @@ need() {
     else sudo apt-get update -qq && sudo apt-get install -y -qq "${packages[@]}" >/dev/null; fi
   fi
 }
-need hey curl nginx
+need wrk curl nginx
 
 wait_healthy() {
   for _ in $(seq 1 120); do
@@ -68,7 +76,7 @@ wait_healthy() {
 
 start_system() {
   log "building Release"
-  for project in Sos.BlobServer Sos.UploadApi Sos.DownloadApi; do
+  for project in Sos.BlobServer Sos.UploadApi Sos.DownloadApi bench/Sos.Bench; do
     dotnet build "$REPO/$project" -c Release -v q -nologo >/dev/null
   done
   local common=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning)
@@ -124,92 +132,132 @@ CONF
   log "nginx did not start"; exit 1
 }
 
-# hey → "req/s p50_ms p99_ms non2xx"
-run_hey() {
+# wrk → "req/s p50_ms p99_ms errors" (errors: non-2xx answers and socket errors)
+run_wrk() {
   local out
-  out="$(hey -n "$REQUESTS" -c "$CONCURRENCY" "$@" 2>&1)"
-  local rps p50 p99 errors
-  rps=$(awk '/Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
-  p50=$(awk '/ 50%/ {printf "%.2f", $3 * 1000}' <<<"$out")
-  p99=$(awk '/ 99%/ {printf "%.2f", $3 * 1000}' <<<"$out")
-  errors=$(awk '/^\s*\[[0-9]+\]/ { code = substr($1, 2, 3); if (code !~ /^2/) n += $2 } /Error distribution/ { e = 1 } e && /\[[0-9]+\]/ && !/responses/ { n += substr($1, 2) } END { print n + 0 }' <<<"$out")
-  echo "$rps $p50 $p99 $errors"
+  out="$(wrk -t 2 -c "$CONCURRENCY" -d "${SECONDS_PER_RUN}s" --latency "$@" 2>&1)"
+  echo "$out" >>"$WORK/wrk.log"
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
+    /^Requests\/sec:/ { rps = $2 }
+    /Non-2xx or 3xx responses:/ { errors += $NF }
+    /Socket errors:/ { for (i = 3; i <= NF; i += 2) errors += $(i + 1) }
+    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, errors }' <<<"$out"
 }
 
-reset_peaks() { for pid in "${PIDS[@]}"; do echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true; done; }
 peak_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/${PIDS[$1]}/status" 2>/dev/null || echo "n/a"; }
 mbps() { awk -v bytes="$1" -v secs="$2" 'BEGIN { printf "%.0f", bytes / 1048576 / secs }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+id_of() { grep -oE '"id":"[0-9a-f]{40}"' "$1" | cut -c7-46; }
 
 # "seconds" of a streamed upload (-T streams from the file; --data-binary would load it into memory)
 upload_secs() { curl -fsS -X POST -T "$1" -H "Content-Type: application/octet-stream" -o "$WORK/last-upload.json" -w '%{time_total}' "$UPLOAD_URL/upload"; }
 download_secs() { curl -fsS -o /dev/null -w '%{time_total}' "$1"; }
 
+# Sums of the download API's fetch counters while "$@" runs → "fetches blob_requests" (n/a when it is not ours).
+with_fetch_counters() {
+  if [[ -z "${PIDS[download]:-}" ]]; then "$@"; echo "n/a n/a" >"$WORK/counters.sum"; return; fi
+  dotnet tool run dotnet-counters -- collect -p "${PIDS[download]}" --format csv -o "$WORK/counters.csv" \
+    --counters 'Sos.DownloadApi[sos.fetch.requests,sos.fetch.blob_requests]' --duration "$(printf '00:00:%02d:%02d' $(((SECONDS_PER_RUN + 4) / 60)) $(((SECONDS_PER_RUN + 4) % 60)))" >/dev/null 2>&1 &
+  local collector=$!
+  sleep 2 # the session attaches before the first request counts
+  "$@"
+  wait "$collector" || true # the last interval is published before it ends
+  awk -F, '$3 ~ /sos.fetch.requests/ { f += $NF } $3 ~ /sos.fetch.blob_requests/ { b += $NF } END { printf "%.0f %.0f\n", f, b }' "$WORK/counters.csv" >"$WORK/counters.sum"
+}
+
 [[ -z "$UPLOAD_URL" || -z "$DOWNLOAD_URL" ]] && start_system
 log "upload $UPLOAD_URL, download $DOWNLOAD_URL, work dir $WORK"
+dotnet tool restore --tool-manifest "$REPO/.config/dotnet-tools.json" >/dev/null
 
 mkdir -p "$WORK/files"
 head -c 4096 /dev/urandom >"$WORK/files/4k"
 head -c $((64 * 1024 * 1024)) /dev/urandom >"$WORK/files/64m"
 head -c $((BIG_MIB * 1024 * 1024)) /dev/urandom >"$WORK/files/big"
+sync # the files above are not left for the benchmarked writes to flush
 start_nginx
 
-declare -A R=()
-log "4 KiB uploads and downloads, $REQUESTS requests at concurrency $CONCURRENCY"
-ID4K=$(curl -fsS -X POST --data-binary @"$WORK/files/4k" "$UPLOAD_URL/upload" | sed -E 's/.*"id":"([0-9a-f]{40})".*/\1/')
-R[up4k]="$(run_hey -m POST -T application/octet-stream -D "$WORK/files/4k" "$UPLOAD_URL/upload")"
-R[down4k]="$(run_hey "$DOWNLOAD_URL/fetch/$ID4K")"
-R[nginx4k]="$(run_hey "$NGINX_URL/4k")"
+declare -A R=() T=() OK=() RSS=()
+log "machine: naive durable 4 KiB writes (16 threads) and dd conv=fdatasync of ${BIG_MIB} MiB, in $WORK"
+R[naive]=$(dotnet "$REPO/bench/Sos.Bench/bin/Release/net10.0/Sos.Bench.dll" --dir "$WORK" --threads 16 --seconds "$SECONDS_PER_RUN" --size 4096)
+dd_secs=$( { dd if=/dev/zero of="$WORK/dd.out" bs=1M count="$BIG_MIB" conv=fdatasync 2>&1 >/dev/null; } | awk '/copied/ { for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) print $(i - 1) }')
+rm -f "$WORK/dd.out"
+T[dd_big]=$(mbps $((BIG_MIB * 1024 * 1024)) "$dd_secs")
 
-declare -A T=() RSS=() OK=()
+log "4 KiB uploads, ${SECONDS_PER_RUN}s at concurrency $CONCURRENCY, a new object each"
+R[up4k]="$(run_wrk -s "$REPO/bench/upload.lua" "$UPLOAD_URL")"
+
+log "4 KiB downloads of 256 objects, ${SECONDS_PER_RUN}s at concurrency $CONCURRENCY"
+: >"$WORK/ids"
+for i in $(seq 1 256); do
+  { head -c 4080 "$WORK/files/4k"; printf '%016x' "$i"; } | curl -fsS -X POST --data-binary @- "$UPLOAD_URL/upload" -o "$WORK/one.json"
+  id_of "$WORK/one.json" >>"$WORK/ids"
+done
+with_fetch_counters run_wrk -s "$REPO/bench/fetch.lua" "$DOWNLOAD_URL" -- "$WORK/ids" >"$WORK/down4k"
+R[down4k]="$(cat "$WORK/down4k")"
+read -r fetches blob_requests <"$WORK/counters.sum"
+R[blob_per_fetch]=$(ratio "$blob_requests" "$fetches")
+R[nginx4k]="$(run_wrk "$NGINX_URL/4k")"
+
 for size in 64m big; do
   bytes=$(stat -c %s "$WORK/files/$size")
   log "$size: upload, download, nginx"
-  reset_peaks
   T[up_$size]=$(mbps "$bytes" "$(upload_secs "$WORK/files/$size")")
-  id=$(sed -E 's/.*"id":"([0-9a-f]{40})".*/\1/' "$WORK/last-upload.json")
+  id=$(id_of "$WORK/last-upload.json")
   # The round trip is checked: what comes back must hash to the id (sha1sum runs beside curl).
   T[down_$size]=$(mbps "$bytes" "$(curl -fsS -o >(sha1sum | cut -c1-40 >"$WORK/fetched.sha1") -w '%{time_total}' "$DOWNLOAD_URL/fetch/$id")")
   for _ in $(seq 1 100); do [[ -s "$WORK/fetched.sha1" ]] && break; sleep 0.1; done
   OK[$size]=$([[ "$(cat "$WORK/fetched.sha1")" == "$id" && "$(sha1sum <"$WORK/files/$size" | cut -c1-40)" == "$id" ]] && echo true || echo false)
   rm -f "$WORK/fetched.sha1"
-  for name in upload download blob0 blob1 blob2; do
-    RSS[${name}_$size]=$([[ -n "${PIDS[$name]:-}" ]] && peak_mb "$name" || echo "n/a")
-  done
   T[nginx_$size]=$(mbps "$bytes" "$(download_secs "$NGINX_URL/$size")")
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+for name in upload download blob0 blob1 blob2; do
+  RSS[$name]=$([[ -n "${PIDS[$name]:-}" ]] && peak_mb "$name" || echo "n/a")
+done
+time_wait=$(ss -Htan state time-wait | wc -l)
+
 read -r up_rps up_p50 up_p99 up_err <<<"${R[up4k]}"
 read -r dn_rps dn_p50 dn_p99 dn_err <<<"${R[down4k]}"
 read -r ng_rps ng_p50 ng_p99 ng_err <<<"${R[nginx4k]}"
+max_rss=$(printf '%s\n' "${RSS[@]}" | grep -E '^[0-9]+$' | sort -n | tail -1 || true)
+
+# A target row: label, measured, target as "<op> value", e.g. ">= 0.5".
+verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { if (v !~ /^[0-9.]+$/) { print "n/a"; exit } ok = (op == ">=") ? v >= t : v <= t; print ok ? "met" : "NOT met" }'; }
+target() { printf '%-44s %10s   %-9s %s\n' "$1" "$2" "$3 $4" "$(verdict "$2" "$3" "$4")"; }
 
 {
-  printf '\n%-34s %12s %10s %10s %8s\n' "4 KiB, concurrency $CONCURRENCY" "req/s" "p50 ms" "p99 ms" "errors"
-  printf '%-34s %12s %10s %10s %8s\n' "sos upload" "$up_rps" "$up_p50" "$up_p99" "$up_err"
-  printf '%-34s %12s %10s %10s %8s\n' "sos download" "$dn_rps" "$dn_p50" "$dn_p99" "$dn_err"
-  printf '%-34s %12s %10s %10s %8s\n' "nginx GET (ceiling)" "$ng_rps" "$ng_p50" "$ng_p99" "$ng_err"
-  printf '%-34s %12s\n' "download / nginx" "$(ratio "$dn_rps" "$ng_rps")"
-  for size in 64m big; do
-    label=$([[ $size == big ]] && echo "${BIG_MIB} MiB" || echo "64 MiB")
-    printf '\n%-34s %12s\n' "$label" "MB/s"
-    printf '%-34s %12s\n' "sos upload" "${T[up_$size]}" "sos download" "${T[down_$size]}" "nginx GET (ceiling)" "${T[nginx_$size]}" \
-      "download / nginx" "$(ratio "${T[down_$size]}" "${T[nginx_$size]}")" "round trip SHA-1 matches" "${OK[$size]}"
-    printf '%-34s' "peak RSS MB (up, down, blob0-2)"
-    printf ' %s' "${RSS[upload_$size]}" "${RSS[download_$size]}" "${RSS[blob0_$size]}" "${RSS[blob1_$size]}" "${RSS[blob2_$size]}"
-    printf '\n'
-  done
+  printf '\n%-34s %10s %10s %10s %8s\n' "4 KiB, concurrency $CONCURRENCY" "req/s" "p50 ms" "p99 ms" "errors"
+  printf '%-34s %10s %10s %10s %8s\n' "sos upload (new objects, 2 copies)" "$up_rps" "$up_p50" "$up_p99" "$up_err"
+  printf '%-34s %10s\n' "naive durable writes (ceiling)" "${R[naive]}"
+  printf '%-34s %10s %10s %10s %8s\n' "sos download (256 objects)" "$dn_rps" "$dn_p50" "$dn_p99" "$dn_err"
+  printf '%-34s %10s %10s %10s %8s\n' "nginx GET (ceiling)" "$ng_rps" "$ng_p50" "$ng_p99" "$ng_err"
+  printf '\n%-34s %10s %10s %10s\n' "MB/s" "upload" "download" "nginx"
+  printf '%-34s %10s %10s %10s\n' "64 MiB" "${T[up_64m]}" "${T[down_64m]}" "${T[nginx_64m]}"
+  printf '%-34s %10s %10s %10s\n' "${BIG_MIB} MiB" "${T[up_big]}" "${T[down_big]}" "${T[nginx_big]}"
+  printf '%-34s %10s\n' "dd conv=fdatasync ${BIG_MIB} MiB" "${T[dd_big]}"
+  printf '%-34s %10s\n' "round trips' SHA-1 match" "${OK[64m]} ${OK[big]}"
+  printf '%-34s %s\n' "peak RSS MB (up, down, blob0-2)" "${RSS[upload]} ${RSS[download]} ${RSS[blob0]} ${RSS[blob1]} ${RSS[blob2]}"
+  printf '\n%-44s %10s   %-9s %s\n' "target" "measured" "wanted" ""
+  target "4 KiB download / nginx req/s" "$(ratio "$dn_rps" "$ng_rps")" ">=" 0.5
+  target "4 KiB download p99 / nginx p99" "$(ratio "$dn_p99" "$ng_p99")" "<=" 3
+  target "4 KiB upload / naive durable writes" "$(ratio "$up_rps" "${R[naive]}")" ">=" 1.2
+  target "${BIG_MIB} MiB download / nginx MB/s" "$(ratio "${T[down_big]}" "${T[nginx_big]}")" ">=" 0.8
+  target "${BIG_MIB} MiB upload / dd MB/s" "$(ratio "${T[up_big]}" "${T[dd_big]}")" ">=" 0.4
+  target "peak RSS of any service, MB" "${max_rss:-n/a}" "<=" 150
+  target "blob requests per fetch" "${R[blob_per_fetch]}" "<=" 1.05
+  target "sockets in TIME-WAIT after the run" "$time_wait" "<=" 999
   printf '\n'
 } >&2
 
 q() { [[ "$1" =~ ^[0-9.]+$ ]] && echo "$1" || echo null; }
-rss_json() {
-  printf '{"upload":%s,"download":%s,"blob0":%s,"blob1":%s,"blob2":%s}' \
-    "$(q "${RSS[upload_$1]}")" "$(q "${RSS[download_$1]}")" "$(q "${RSS[blob0_$1]}")" "$(q "${RSS[blob1_$1]}")" "$(q "${RSS[blob2_$1]}")"
-}
-printf '{"concurrency":%s,"small":{"upload":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"download":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"nginx":{"rps":%s,"p50_ms":%s,"p99_ms":%s},"download_vs_nginx":%s},' \
-  "$CONCURRENCY" "$(q "$up_rps")" "$(q "$up_p50")" "$(q "$up_p99")" "$up_err" "$(q "$dn_rps")" "$(q "$dn_p50")" "$(q "$dn_p99")" "$dn_err" \
-  "$(q "$ng_rps")" "$(q "$ng_p50")" "$(q "$ng_p99")" "$(q "$(ratio "$dn_rps" "$ng_rps")")"
-printf '"mib64":{"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"download_vs_nginx":%s,"sha1_ok":%s,"peak_rss_mb":%s},' \
-  "$(q "${T[up_64m]}")" "$(q "${T[down_64m]}")" "$(q "${T[nginx_64m]}")" "$(q "$(ratio "${T[down_64m]}" "${T[nginx_64m]}")")" "${OK[64m]}" "$(rss_json 64m)"
-printf '"big":{"mib":%s,"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"download_vs_nginx":%s,"sha1_ok":%s,"peak_rss_mb":%s}}\n' \
-  "$BIG_MIB" "$(q "${T[up_big]}")" "$(q "${T[down_big]}")" "$(q "${T[nginx_big]}")" "$(q "$(ratio "${T[down_big]}" "${T[nginx_big]}")")" "${OK[big]}" "$(rss_json big)"
+printf '{"concurrency":%s,"seconds":%s,"small":{"upload":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"naive_durable_writes":%s,"download":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"nginx":{"rps":%s,"p50_ms":%s,"p99_ms":%s},"blob_requests_per_fetch":%s},' \
+  "$CONCURRENCY" "$SECONDS_PER_RUN" "$(q "$up_rps")" "$(q "$up_p50")" "$(q "$up_p99")" "$up_err" "$(q "${R[naive]}")" \
+  "$(q "$dn_rps")" "$(q "$dn_p50")" "$(q "$dn_p99")" "$dn_err" "$(q "$ng_rps")" "$(q "$ng_p50")" "$(q "$ng_p99")" "$(q "${R[blob_per_fetch]}")"
+printf '"mib64":{"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"sha1_ok":%s},' \
+  "$(q "${T[up_64m]}")" "$(q "${T[down_64m]}")" "$(q "${T[nginx_64m]}")" "${OK[64m]}"
+printf '"big":{"mib":%s,"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"dd_mbps":%s,"sha1_ok":%s},' \
+  "$BIG_MIB" "$(q "${T[up_big]}")" "$(q "${T[down_big]}")" "$(q "${T[nginx_big]}")" "$(q "${T[dd_big]}")" "${OK[big]}"
+printf '"peak_rss_mb":{"upload":%s,"download":%s,"blob0":%s,"blob1":%s,"blob2":%s},"time_wait":%s}\n' \
+  "$(q "${RSS[upload]}")" "$(q "${RSS[download]}")" "$(q "${RSS[blob0]}")" "$(q "${RSS[blob1]}")" "$(q "${RSS[blob2]}")" "$time_wait"

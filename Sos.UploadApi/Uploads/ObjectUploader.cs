@@ -36,7 +36,7 @@ public sealed record UploadResult(HashedContent Content, FanOutResult Copies, in
 public sealed record CopyCount(int Copies, long? Size);
 
 /// <summary>
-/// The write path: spool the body to a temp file while hashing it (the id picks the servers),
+/// The write path: receive the body whole while hashing it (the id picks the servers),
 /// then write copies in parallel to the object's preferred blob servers, moving on to the next
 /// server in rendezvous order whenever one fails. Durable means every blob server that said
 /// OK had flushed its copy to disk.
@@ -48,7 +48,6 @@ public sealed partial class ObjectUploader
     private readonly BlobCluster _cluster;
     private readonly BlobServerClient _client;
     private readonly UploadOptions _options;
-    private readonly string _spool;
     private readonly ILogger<ObjectUploader> _logger;
 
     public ObjectUploader(BlobCluster cluster, BlobServerClient client, IOptions<UploadOptions> options, ILogger<ObjectUploader> logger)
@@ -57,8 +56,7 @@ public sealed partial class ObjectUploader
         _client = client;
         _options = options.Value;
         _logger = logger;
-        _spool = _options.SpoolPath;
-        Directory.CreateDirectory(_spool);
+        Directory.CreateDirectory(_options.SpoolPath);
     }
 
     /// <summary>The copies an upload must have before it is acknowledged.</summary>
@@ -96,17 +94,12 @@ public sealed partial class ObjectUploader
         return new CopyCount(copies, size);
     }
 
-    public Task<UploadResult> UploadAsync(Stream body, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) =>
-        UploadAsync(body, metadata, UploadConditions.None, cancellationToken);
-
-    public async Task<UploadResult> UploadAsync(Stream body, IReadOnlyDictionary<string, string> metadata, UploadConditions conditions, CancellationToken cancellationToken)
+    /// <summary>Receives and hashes the body, then writes its copies. A small body with a Content-Length is held in memory.</summary>
+    public async Task<UploadResult> UploadAsync(Stream body, long? announcedLength, IReadOnlyDictionary<string, string> metadata, UploadConditions conditions, CancellationToken cancellationToken)
     {
         using var activity = UploadApiTelemetry.Source.StartActivity("sos.upload");
-        var spoolPath = Path.Combine(_spool, Guid.NewGuid().ToString("N"));
-        // DeleteOnClose: whatever happens to the request, the spool file goes when it ends.
-        await using var spool = new FileStream(spoolPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        var content = await HashingCopy.CopyAsync(body, spool, _options.MaxObjectBytes, cancellationToken);
-        await spool.FlushAsync(cancellationToken);
+        await using var received = await ReceivedBody.ReceiveAsync(body, announcedLength, _options, cancellationToken);
+        var content = received.Content;
         activity?.SetTag("sos.object.id", content.Id.ToString());
         activity?.SetTag("sos.object.size", content.Size);
 
@@ -123,8 +116,7 @@ public sealed partial class ObjectUploader
         var candidates = _cluster.Rank(content.Id);
         var copies = await ReplicaFanOut.WriteAsync(candidates, _cluster.MinCopies, async (server, ct) =>
         {
-            // Each copy reads the spool through its own handle, so copies go out in parallel.
-            await using var reader = new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await using var reader = received.OpenReader();
             // A server that hangs counts as failed once its deadline passes: the next one takes the copy.
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(_options.CopyDeadline(content.Size));

@@ -49,7 +49,7 @@ public static class UploadEndpoints
         UploadResult result;
         try
         {
-            result = await uploader.UploadAsync(request.Body, metadata, conditions, cancellationToken);
+            result = await uploader.UploadAsync(request.Body, request.ContentLength, metadata, conditions, cancellationToken);
         }
         catch (Exception ex) when (ex is ObjectTooLargeException || ex is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
         {

@@ -26,6 +26,13 @@ public sealed class UploadOptions
     [Range(1, long.MaxValue)]
     public long MinCopyBytesPerSecond { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Bodies up to this size whose Content-Length is announced are held in memory while their
+    /// copies are written, instead of in a spool file (64 KiB by default; 0 spools everything).
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int InMemoryMaxBytes { get; set; } = 64 * 1024;
+
     public string SpoolPath => SpoolDirectory ?? Path.Combine(Path.GetTempPath(), "sos-upload-spool");
 
     /// <summary>How long a copy of <paramref name="size"/> bytes may take before its server is given up on.</summary>
