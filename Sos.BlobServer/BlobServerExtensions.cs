@@ -13,7 +13,8 @@ public static class BlobServerExtensions
             .BindConfiguration(BlobStoreOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IDurableCommitter, FsyncCommitter>();
+        // Disposed with the host: queued writes are finished or failed, none left hanging.
+        builder.Services.AddSingleton<IDurableCommitter, GroupCommitter>();
         builder.Services.AddSingleton<BlobStore>();
         builder.Services.AddHostedService<BlobScrubber>();
         builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");

@@ -20,6 +20,14 @@ internal static class BlobServerTelemetry
     public static readonly Counter<long> Quarantined = Meter.CreateCounter<long>(
         "sos.blob.quarantined", "{copy}", "Copies moved to quarantine because their bytes no longer match their id (by reads or the scrub).");
 
+    public static readonly Histogram<int> CommitBatchSize = Meter.CreateHistogram<int>(
+        "sos.blob.commit.batch_size", "{write}", "Writes that entered one group-commit cycle: their bytes share one flush, their renames the next.",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
+
+    public static readonly Histogram<double> CommitFlushDuration = Meter.CreateHistogram<double>(
+        "sos.blob.commit.flush_duration", "s", "How long one group-commit flush took.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
+
     public static readonly Counter<long> ScrubBytesVerified = Meter.CreateCounter<long>(
         "sos.scrub.bytes_verified", "By", "Bytes re-hashed by the scrub.");
 

@@ -8,7 +8,7 @@ namespace Sos.BlobServer.Storage;
 /// <summary>
 /// The storage engine of a blob server: objects on local disk, free of HTTP. Layout:
 /// <c>root/ab/cd/abcd…</c> for the bytes and <c>abcd….meta</c> (JSON) for the metadata beside
-/// them; writes stage in <c>root/.tmp</c> on the same file system so the final rename is atomic.
+/// them, when there is any; writes stage in <c>root/.tmp</c> on the same file system so the final rename is atomic.
 /// </summary>
 public sealed partial class BlobStore
 {
@@ -52,16 +52,14 @@ public sealed partial class BlobStore
             return new StoreResult(StoreStatus.InsufficientStorage, default);
         }
 
-        var token = Guid.NewGuid().ToString("N");
-        var staged = new StagedBlob(
-            TempData: Path.Combine(_temp, $"{id}.{token}"),
-            TempMetadata: Path.Combine(_temp, $"{id}.{token}{MetadataSuffix}"),
-            FinalData: DataPath(id),
-            FinalMetadata: DataPath(id) + MetadataSuffix);
+        var tempData = Path.Combine(_temp, $"{id}.{Guid.NewGuid():N}");
+        // No metadata, no .meta file (reads take a missing one as empty): one file create,
+        // write-back and rename fewer per copy.
+        var tempMetadata = metadata.Count == 0 ? null : tempData + MetadataSuffix;
         try
         {
             HashedContent actual;
-            await using (var file = new FileStream(staged.TempData, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
+            await using (var file = new FileStream(tempData, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
             {
                 actual = await HashingCopy.CopyAsync(content, file, _options.MaxObjectBytes, cancellationToken);
             }
@@ -72,11 +70,15 @@ public sealed partial class BlobStore
                 activity?.SetStatus(ActivityStatusCode.Error, "hash mismatch");
                 return new StoreResult(StoreStatus.HashMismatch, actual);
             }
+            if (tempMetadata is not null)
+            {
+                await File.WriteAllBytesAsync(tempMetadata, JsonSerializer.SerializeToUtf8Bytes(metadata), cancellationToken);
+            }
             // Even when a copy is already here it is replaced: the new bytes are known good,
             // the old ones may have rotted since, and the rename makes the swap atomic.
-            await File.WriteAllBytesAsync(staged.TempMetadata, JsonSerializer.SerializeToUtf8Bytes(metadata), cancellationToken);
-            Directory.CreateDirectory(Path.GetDirectoryName(staged.FinalData)!);
-            await _committer.CommitAsync(staged, cancellationToken);
+            var finalData = DataPath(id);
+            Directory.CreateDirectory(Path.GetDirectoryName(finalData)!);
+            await _committer.CommitAsync(new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size), cancellationToken);
             LogStored(_logger, id, actual.Size);
             BlobServerTelemetry.CopiesStored.Add(1);
             BlobServerTelemetry.BytesStored.Add(actual.Size);
@@ -84,9 +86,13 @@ public sealed partial class BlobStore
         }
         finally
         {
-            // After a commit these are gone; after a failure nothing half-written may stay.
-            TryDelete(staged.TempData);
-            TryDelete(staged.TempMetadata);
+            // After a commit these are gone. After a failure nothing half-written may stay: a
+            // committer answers only once it is done with the files, so deleting them is safe.
+            TryDelete(tempData);
+            if (tempMetadata is not null)
+            {
+                TryDelete(tempMetadata);
+            }
         }
     }
 

@@ -25,6 +25,14 @@ public sealed class BlobStoreOptions
     [Range(0, long.MaxValue)]
     public long ScrubBytesPerSecond { get; set; } = 50L * 1024 * 1024;
 
+    /// <summary>
+    /// Objects up to this size, in bytes (1 MiB by default), are made durable by group commit:
+    /// concurrent writes share their flushes. Larger ones flush their own files, so that the
+    /// shared flush never has to write out a big object's bytes (or anything else dirty on the disk).
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long GroupCommitMaxBytes { get; set; } = 1024 * 1024;
+
     /// <summary>The pause between the end of one full scrub and the start of the next.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "24855.00:00:00")]
     public TimeSpan ScrubInterval { get; set; } = TimeSpan.FromDays(1);

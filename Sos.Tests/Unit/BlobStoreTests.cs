@@ -81,6 +81,58 @@ public sealed class BlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AnObjectWithoutMetadataGetsNoMetadataFile()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(1000, seed: 20);
+        var id = IdOf(bytes);
+
+        var result = await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Stored, result.Status);
+        Assert.Equal([id.ToString()], FileNames(Path.GetDirectoryName(store.DataPath(id))!));
+        Assert.Empty(store.Find(id)!.Metadata);
+        Assert.Equal(bytes, ReadAll(store.Find(id)!));
+        Assert.Empty(Directory.GetFileSystemEntries(TempFolder));
+    }
+
+    [Fact]
+    public async Task ACopyWithoutMetadataReplacesOneWithMetadataAndRemovesIt()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(1000, seed: 21);
+        var id = IdOf(bytes);
+        await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Mime-Type"] = "text/plain" }, CancellationToken.None);
+        Assert.True(File.Exists(store.DataPath(id) + ".meta"));
+
+        var result = await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Stored, result.Status);
+        Assert.Equal([id.ToString()], FileNames(Path.GetDirectoryName(store.DataPath(id))!));
+        Assert.Empty(store.Find(id)!.Metadata);
+        Assert.Equal(bytes, ReadAll(store.Find(id)!));
+        Assert.Equal([id], store.List());
+    }
+
+    [Fact]
+    public async Task AQuarantineOrDeleteOfACopyWithoutMetadataMovesOrRemovesTheBytes()
+    {
+        var store = CreateStore();
+        var quarantined = RandomBytes(600, seed: 22);
+        var deleted = RandomBytes(600, seed: 23);
+        await store.StoreAsync(IdOf(quarantined), new MemoryStream(quarantined), NoMetadata, CancellationToken.None);
+        await store.StoreAsync(IdOf(deleted), new MemoryStream(deleted), NoMetadata, CancellationToken.None);
+
+        Assert.True(store.Quarantine(IdOf(quarantined)));
+        Assert.True(store.Delete(IdOf(deleted)));
+
+        Assert.Empty(store.List());
+        var kept = Assert.Single(Directory.GetFiles(Path.Combine(_root, ".quarantine")));
+        Assert.Equal(quarantined, await File.ReadAllBytesAsync(kept));
+        Assert.False(File.Exists(store.DataPath(IdOf(deleted))));
+    }
+
+    [Fact]
     public async Task BytesThatDoNotHashToTheIdAreRefusedAndLeaveNothing()
     {
         var store = CreateStore();
@@ -312,7 +364,7 @@ public sealed class BlobStoreTests : IDisposable
         var sorted = crowded.Select(IdOf).Concat(others).Order().ToList();
         var shard = Path.GetDirectoryName(store.DataPath(IdOf(crowded[0])))!;
 
-        Assert.Equal(10, Directory.GetFiles(shard).Length);
+        Assert.Equal(5, Directory.GetFiles(shard).Length); // no metadata, so no .meta files
         Assert.Equal(sorted, store.List());
         for (var i = 0; i < sorted.Count; i++)
         {
@@ -526,7 +578,9 @@ public sealed class BlobStoreTests : IDisposable
         public async Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
         {
             Data = await File.ReadAllBytesAsync(staged.TempData, cancellationToken);
-            Metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(staged.TempMetadata, cancellationToken));
+            Metadata = staged.TempMetadata is null
+                ? null
+                : JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(staged.TempMetadata, cancellationToken));
             await _inner.CommitAsync(staged, cancellationToken);
         }
     }
