@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.Headers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Net.Http.Headers;
-using Sos.Core.BlobServers;
 using Sos.Core.Objects;
 
 namespace Sos.DownloadApi.Fetch;
@@ -27,8 +26,9 @@ public static class FetchEndpoints
 
     // The name is the id, optionally followed by an extension that only picks a Content-Type.
     private static async Task<Results<ObjectBodyResult, StatusCodeHttpResult, ProblemHttpResult>> Fetch(
-        string name, HttpContext context, ObjectLocator locator, CancellationToken cancellationToken)
+        string name, HttpContext context, ObjectLocator locator, ObjectCache cache, CancellationToken cancellationToken)
     {
+        DownloadApiTelemetry.Requests.Add(1);
         var dot = name.IndexOf('.', StringComparison.Ordinal);
         var idText = dot < 0 ? name : name[..dot];
         if (!ObjectId.TryParse(idText, out var id))
@@ -39,24 +39,41 @@ public static class FetchEndpoints
         activity?.SetTag("sos.object.id", idText);
         var request = context.Request.GetTypedHeaders();
         var etag = new EntityTagHeaderValue($"\"{id}\"");
+        var extension = dot < 0 ? null : name[dot..];
+        var headersOnly = HttpMethods.IsHead(context.Request.Method);
+        var notModified = IsNotModified(request, etag);
+        var range = headersOnly || notModified ? null : SingleRange(request, etag);
+
+        // Whole answers (GET, HEAD, 304) can come from memory; a range goes to the blob servers.
+        var cached = range is null && cache.TryGet(id, out var hit) ? hit : null;
+        activity?.SetTag("sos.fetch.cache_hit", cached is not null);
 
         // A client holding this id holds these bytes; it only needs to hear that the object still exists.
-        if (IsNotModified(request, etag))
+        if (notModified)
         {
-            var existing = await locator.LocateAsync(id, headersOnly: true, range: null, cancellationToken);
-            if (existing.Copy is not { } copy)
+            var known = cached?.Headers;
+            if (known is null)
             {
-                return NotFound(id, existing);
+                var existing = await locator.LocateAsync(id, headersOnly: true, range: null, cancellationToken);
+                if (existing.Copy is not { } copy)
+                {
+                    return NotFound(id, existing);
+                }
+                using (copy)
+                {
+                    known = ObjectHeaders.Of(copy);
+                }
             }
-            using (copy)
-            {
-                SetCachingHeaders(context.Response, etag, copy);
-            }
+            SetCachingHeaders(context.Response, etag, known);
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        var headersOnly = HttpMethods.IsHead(context.Request.Method);
-        var range = headersOnly ? null : SingleRange(request, etag);
+        if (cached is not null)
+        {
+            SetObjectHeaders(context.Response, etag, cached.Headers, extension);
+            return new ObjectBodyResult(StatusCodes.Status200OK, headersOnly ? ReadOnlyMemory<byte>.Empty : cached.Bytes, id);
+        }
+
         LocateResult located;
         Stream? body = null;
         if (headersOnly || range is not null)
@@ -73,31 +90,21 @@ public static class FetchEndpoints
         }
         // The response owns the blob server's answer from here on.
         context.Response.RegisterForDispose(found);
-        SetCachingHeaders(context.Response, etag, found);
 
         if (found.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
         {
+            SetCachingHeaders(context.Response, etag, ObjectHeaders.Of(found));
             context.Response.Headers.ContentRange = found.ContentRange?.ToString();
             return TypedResults.Problem($"The range asked for lies outside the object's {found.ContentRange?.Length} bytes.",
                 statusCode: StatusCodes.Status416RangeNotSatisfiable, title: "Range not satisfiable");
         }
 
-        var headers = context.Response.Headers;
-        foreach (var (header, value) in found.Metadata)
-        {
-            headers[header] = value;
-        }
-        context.Response.ContentType = ContentTypeOf(found.Metadata, dot < 0 ? null : name[dot..]);
-        if (ContentDispositionOf(found.Metadata) is { } disposition)
-        {
-            headers.ContentDisposition = disposition;
-        }
-        headers.ContentLength = found.Length;
+        SetObjectHeaders(context.Response, etag, ObjectHeaders.Of(found), extension);
         var status = StatusCodes.Status200OK;
         if (found.StatusCode == HttpStatusCode.PartialContent)
         {
             status = StatusCodes.Status206PartialContent;
-            headers.ContentRange = found.ContentRange?.ToString();
+            context.Response.Headers.ContentRange = found.ContentRange?.ToString();
             // A range cannot be checked against the id; whole reads are.
             body = await found.ReadAsync(cancellationToken);
         }
@@ -145,11 +152,33 @@ public static class FetchEndpoints
         return new System.Net.Http.Headers.RangeHeaderValue(only.From, only.To);
     }
 
-    private static void SetCachingHeaders(HttpResponse response, EntityTagHeaderValue etag, BlobResponse copy)
+    /// <summary>
+    /// Every header of a 200 or 206 (Content-Range aside), the same whether the object comes from
+    /// a blob server or the cache: caching headers, metadata, Content-Type, Content-Disposition
+    /// and Content-Length.
+    /// </summary>
+    private static void SetObjectHeaders(HttpResponse response, EntityTagHeaderValue etag, ObjectHeaders found, string? extension)
+    {
+        SetCachingHeaders(response, etag, found);
+        var headers = response.Headers;
+        foreach (var (header, value) in found.Metadata)
+        {
+            headers[header] = value;
+        }
+        response.ContentType = ContentTypeOf(found.Metadata, extension);
+        if (ContentDispositionOf(found.Metadata) is { } disposition)
+        {
+            headers.ContentDisposition = disposition;
+        }
+        headers.ContentLength = found.Length;
+    }
+
+    /// <summary>The headers every answer about an existing object carries, 304 and 416 included.</summary>
+    private static void SetCachingHeaders(HttpResponse response, EntityTagHeaderValue etag, ObjectHeaders found)
     {
         var headers = response.GetTypedHeaders();
         headers.ETag = etag;
-        headers.LastModified = copy.LastModified;
+        headers.LastModified = found.LastModified;
         response.Headers.CacheControl = ImmutableCacheControl;
         response.Headers.AcceptRanges = "bytes";
     }
@@ -165,7 +194,7 @@ public static class FetchEndpoints
     }
 
     /// <summary>X-Mime-Type if the uploader gave one, else from the extension asked for, else octet-stream.</summary>
-    private static string ContentTypeOf(Dictionary<string, string> metadata, string? extension)
+    private static string ContentTypeOf(IReadOnlyDictionary<string, string> metadata, string? extension)
     {
         if (metadata.TryGetValue(ObjectMetadata.MimeTypeHeader, out var mimeType) && !string.IsNullOrWhiteSpace(mimeType))
         {
@@ -179,7 +208,7 @@ public static class FetchEndpoints
     /// characters, as a quoted ASCII <c>filename</c> and an RFC 6266 / 8187 <c>filename*</c>
     /// in UTF-8, so that quotes, semicolons and non-ASCII names survive intact.
     /// </summary>
-    private static string? ContentDispositionOf(Dictionary<string, string> metadata)
+    private static string? ContentDispositionOf(IReadOnlyDictionary<string, string> metadata)
     {
         if (!metadata.TryGetValue(ObjectMetadata.OriginalFileNameHeader, out var original))
         {

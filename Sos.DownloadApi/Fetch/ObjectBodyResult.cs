@@ -4,28 +4,53 @@ using Sos.Core.Objects;
 namespace Sos.DownloadApi.Fetch;
 
 /// <summary>
-/// Sends the status and body of a fetch, its headers already set. When the body fails on the
-/// way (a copy that does not match its id, a blob server gone mid-stream), the connection is
+/// Sends the status and body of a fetch, its headers already set. When a streamed body fails on
+/// the way (a copy that does not match its id, a blob server gone mid-stream), the connection is
 /// aborted: the client sees a short body, never a complete response with wrong bytes.
 /// </summary>
-internal sealed partial class ObjectBodyResult(int statusCode, Stream? body, ObjectId id) : IResult, IStatusCodeHttpResult
+internal sealed partial class ObjectBodyResult : IResult, IStatusCodeHttpResult
 {
     private const int BufferSize = 128 * 1024;
 
-    public int? StatusCode => statusCode;
+    private readonly int _statusCode;
+    private readonly Stream? _stream;
+    private readonly ReadOnlyMemory<byte> _bytes;
+    private readonly ObjectId _id;
+
+    /// <summary>A body streamed from a blob server, or none (HEAD) when <paramref name="body"/> is null.</summary>
+    public ObjectBodyResult(int statusCode, Stream? body, ObjectId id)
+    {
+        _statusCode = statusCode;
+        _stream = body;
+        _id = id;
+    }
+
+    /// <summary>A body already in memory and checked against its id (a cached object), written as it is.</summary>
+    public ObjectBodyResult(int statusCode, ReadOnlyMemory<byte> bytes, ObjectId id)
+    {
+        _statusCode = statusCode;
+        _bytes = bytes;
+        _id = id;
+    }
+
+    public int? StatusCode => _statusCode;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        httpContext.Response.StatusCode = statusCode;
-        if (body is null)
+        httpContext.Response.StatusCode = _statusCode;
+        if (_stream is null)
         {
+            if (!_bytes.IsEmpty)
+            {
+                await httpContext.Response.BodyWriter.WriteAsync(_bytes, httpContext.RequestAborted);
+            }
             return;
         }
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
             int read;
-            while ((read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), httpContext.RequestAborted)) > 0)
+            while ((read = await _stream.ReadAsync(buffer.AsMemory(0, BufferSize), httpContext.RequestAborted)) > 0)
             {
                 await httpContext.Response.Body.WriteAsync(buffer.AsMemory(0, read), httpContext.RequestAborted);
             }
@@ -33,7 +58,7 @@ internal sealed partial class ObjectBodyResult(int statusCode, Stream? body, Obj
         catch (Exception ex) when (ex is IOException or HttpRequestException && !httpContext.RequestAborted.IsCancellationRequested)
         {
             var logger = httpContext.RequestServices.GetRequiredService<ILogger<ObjectBodyResult>>();
-            LogAborted(logger, id, ex.Message);
+            LogAborted(logger, _id, ex.Message);
             httpContext.Abort();
         }
         finally

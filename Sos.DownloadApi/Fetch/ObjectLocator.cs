@@ -16,7 +16,7 @@ public sealed record WholeObject(LocateResult Located, Stream? Body);
 /// The read path: ask the object's preferred blob servers first (so the common case is one
 /// request to one server) and fall back to the rest, skipping servers that fail.
 /// </summary>
-public sealed partial class ObjectLocator(BlobCluster cluster, BlobServerClient client, ILogger<ObjectLocator> logger)
+public sealed partial class ObjectLocator(BlobCluster cluster, BlobServerClient client, ObjectCache cache, ILogger<ObjectLocator> logger)
 {
     /// <summary>
     /// Objects up to this size are read whole into a pooled buffer and checked before the first
@@ -55,8 +55,8 @@ public sealed partial class ObjectLocator(BlobCluster cluster, BlobServerClient 
     /// <summary>
     /// The whole object, checked against its id. A small copy that is bad, or cut short (its
     /// blob server aborts a copy that fails its own check), is passed over for the next server
-    /// before anything is sent; a large one is returned as a stream that fails before its last
-    /// bytes if they are wrong.
+    /// before anything is sent, and a good one is offered to the cache; a large one is returned
+    /// as a stream that fails before its last bytes if they are wrong.
     /// </summary>
     public async Task<WholeObject> ReadWholeAsync(ObjectId id, CancellationToken cancellationToken)
     {
@@ -78,9 +78,18 @@ public sealed partial class ObjectLocator(BlobCluster cluster, BlobServerClient 
                     throw new BlobServerException(server, copy.StatusCode, "no Content-Length on a whole copy");
                 }
                 var network = await copy.ReadAsync(cancellationToken);
-                Stream body = length > CheckFirstMaxBytes
-                    ? new VerifyingReadStream(network, id, length)
-                    : await ReadCheckedAsync(network, id, (int)length, cancellationToken);
+                Stream body;
+                if (length > CheckFirstMaxBytes)
+                {
+                    body = new VerifyingReadStream(network, id, length);
+                }
+                else
+                {
+                    var checkedCopy = await ReadCheckedAsync(network, id, (int)length, cancellationToken);
+                    // Only here are the bytes known to hash to the id before anyone sees them.
+                    cache.Add(id, ObjectHeaders.Of(copy), checkedCopy.Bytes);
+                    body = checkedCopy;
+                }
                 Activity.Current?.SetTag("sos.fetch.server", server.Name);
                 return new WholeObject(new LocateResult(copy, missing, unreachable), body);
             }
@@ -102,7 +111,7 @@ public sealed partial class ObjectLocator(BlobCluster cluster, BlobServerClient 
         return new WholeObject(new LocateResult(null, missing, unreachable), null);
     }
 
-    private static async Task<Stream> ReadCheckedAsync(Stream network, ObjectId id, int length, CancellationToken cancellationToken)
+    private static async Task<PooledBufferStream> ReadCheckedAsync(Stream network, ObjectId id, int length, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
         try
@@ -132,9 +141,12 @@ public sealed partial class ObjectLocator(BlobCluster cluster, BlobServerClient 
 }
 
 /// <summary>A checked small object in a pooled buffer, which goes back to the pool with the response.</summary>
-internal sealed class PooledBufferStream(byte[] buffer, int length) : MemoryStream(buffer, 0, length, writable: false)
+internal sealed class PooledBufferStream(byte[] buffer, int length) : MemoryStream(buffer, 0, length, writable: false, publiclyVisible: true)
 {
     private byte[]? _buffer = buffer;
+
+    /// <summary>The object's bytes, valid until the stream is disposed.</summary>
+    public ReadOnlySpan<byte> Bytes => GetBuffer().AsSpan(0, (int)Length);
 
     protected override void Dispose(bool disposing)
     {
