@@ -34,6 +34,14 @@ public static class ServiceDefaultsExtensions
     private static void ConfigureOpenTelemetry<TBuilder>(this TBuilder builder, string[] activitySources)
         where TBuilder : IHostApplicationBuilder
     {
+        // The AppHost (and a deployment) sets OTEL_EXPORTER_OTLP_ENDPOINT. A service run on its own
+        // exports nothing, so it records nothing either: spans and histograms with nowhere to go
+        // would cost every request for no one. Its meters can still be read live with dotnet-counters.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return;
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -52,13 +60,8 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation(aspNetCore =>
                     // Probes every few seconds would drown the traces people came to read.
                     aspNetCore.Filter = context => !context.Request.Path.StartsWithSegments(HealthPath) && !context.Request.Path.StartsWithSegments(AlivePath))
-                .AddHttpClientInstrumentation());
-
-        // The AppHost sets OTEL_EXPORTER_OTLP_ENDPOINT; a service run on its own exports nothing.
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
+                .AddHttpClientInstrumentation())
+            .UseOtlpExporter();
     }
 
     private static void AddDefaultHealthChecks<TBuilder>(this TBuilder builder)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Net.Http.Headers;
 using Sos.BlobServer.Storage;
+using Sos.Core.BlobServers;
 using Sos.Core.Objects;
 
 namespace Sos.BlobServer.Blobs;
@@ -26,6 +27,7 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
         headers.ETag = new EntityTagHeaderValue($"\"{blob.Id}\"");
         headers.LastModified = blob.LastModified;
         response.Headers.AcceptRanges = "bytes";
+        response.Headers[BlobResponse.VerifiedStreamHeader] = "sha1";
 
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try

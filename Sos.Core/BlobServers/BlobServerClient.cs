@@ -171,6 +171,17 @@ public sealed class BlobResponse(BlobServer server, HttpResponseMessage response
     public Dictionary<string, string> Metadata { get; } = ObjectMetadata.FromHeaders(
         response.Headers.Concat(response.Content.Headers).Select(header => KeyValuePair.Create(header.Key, new Microsoft.Extensions.Primitives.StringValues([.. header.Value]))));
 
+    /// <summary>
+    /// A Sos blob server checks a whole copy against its id as it sends it and cuts the body
+    /// short when it does not match, and says so with <see cref="VerifiedStreamHeader"/>; the
+    /// reader need not hash the bytes a second time. A server that does not (an original sos
+    /// one) leaves the check to the reader.
+    /// </summary>
+    public bool IsVerifiedAsItStreams => response.Headers.Contains(VerifiedStreamHeader);
+
+    /// <summary>Not an X- header: those are the object's metadata.</summary>
+    public const string VerifiedStreamHeader = "Sos-Verified-Stream";
+
     public Task<Stream> ReadAsync(CancellationToken cancellationToken) => response.Content.ReadAsStreamAsync(cancellationToken);
 
     public void Dispose() => response.Dispose();

@@ -27,8 +27,16 @@ public static class BlobServerClientExtensions
             {
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                // Connections are renewed by the pool itself (so an address change is seen within
+                // minutes), not by the factory throwing the whole pool away every two minutes,
+                // which would close every kept-alive connection at once and leave them in TIME-WAIT.
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 AutomaticDecompression = System.Net.DecompressionMethods.None,
             })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // The factory's per-request log scopes and start/end lines cost every copy and every
+            // read; failures are logged where they are handled, with the object's id.
+            .RemoveAllLoggers()
             .AddHttpMessageHandler<InternalTokenHandler>();
         client.AddResilienceHandler("blob-server", pipeline =>
         {
