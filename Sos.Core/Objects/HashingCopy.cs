@@ -29,7 +29,7 @@ public static class HashingCopy
         {
             long size = 0;
             int read;
-            while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+            while ((read = await FillAsync(source, buffer, cancellationToken)) > 0)
             {
                 size += read;
                 if (size > maxBytes)
@@ -47,5 +47,21 @@ public static class HashingCopy
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Reads until the buffer is full or the source ends. A network body arrives in pieces of a
+    /// few KiB; writing each on its own would cost a file write (a thread-pool hop for an
+    /// asynchronous file) per piece, and large objects would crawl.
+    /// </summary>
+    private static async Task<int> FillAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        int read;
+        while (filled < BufferSize && (read = await source.ReadAsync(buffer.AsMemory(filled, BufferSize - filled), cancellationToken)) > 0)
+        {
+            filled += read;
+        }
+        return filled;
     }
 }
