@@ -158,16 +158,16 @@ id_of() { grep -oE '"id":"[0-9a-f]{40}"' "$1" | cut -c7-46; }
 upload_secs() { curl -fsS -X POST -T "$1" -H "Content-Type: application/octet-stream" -o "$WORK/last-upload.json" -w '%{time_total}' "$UPLOAD_URL/upload"; }
 download_secs() { curl -fsS -o /dev/null -w '%{time_total}' "$1"; }
 
-# Sums of the download API's fetch counters while "$@" runs → "fetches blob_requests" (n/a when it is not ours).
+# Sums of the download API's fetch counters while "$@" runs → "fetches blob_requests cache_misses" (n/a when it is not ours).
 with_fetch_counters() {
-  if [[ -z "${PIDS[download]:-}" ]]; then "$@"; echo "n/a n/a" >"$WORK/counters.sum"; return; fi
+  if [[ -z "${PIDS[download]:-}" ]]; then "$@"; echo "n/a n/a n/a" >"$WORK/counters.sum"; return; fi
   dotnet tool run dotnet-counters -- collect -p "${PIDS[download]}" --format csv -o "$WORK/counters.csv" \
-    --counters 'Sos.DownloadApi[sos.fetch.requests,sos.fetch.blob_requests]' --duration "$(printf '00:00:%02d:%02d' $(((SECONDS_PER_RUN + 8) / 60)) $(((SECONDS_PER_RUN + 8) % 60)))" >/dev/null 2>&1 &
+    --counters 'Sos.DownloadApi[sos.fetch.requests,sos.fetch.blob_requests,sos.fetch.cache_misses]' --duration "$(printf '00:00:%02d:%02d' $(((SECONDS_PER_RUN + 8) / 60)) $(((SECONDS_PER_RUN + 8) % 60)))" >/dev/null 2>&1 &
   local collector=$!
   sleep 2 # the session attaches before the first request counts
   "$@"
   wait "$collector" || true # the last interval is published before it ends
-  awk -F, '$3 ~ /sos.fetch.requests/ { f += $NF } $3 ~ /sos.fetch.blob_requests/ { b += $NF } END { printf "%.0f %.0f\n", f, b }' "$WORK/counters.csv" >"$WORK/counters.sum"
+  awk -F, '$3 ~ /sos.fetch.requests/ { f += $NF } $3 ~ /sos.fetch.blob_requests/ { b += $NF } $3 ~ /sos.fetch.cache_misses/ { m += $NF } END { printf "%.0f %.0f %.0f\n", f, b, m }' "$WORK/counters.csv" >"$WORK/counters.sum"
 }
 
 [[ -z "$UPLOAD_URL" || -z "$DOWNLOAD_URL" ]] && start_system
@@ -199,8 +199,10 @@ for i in $(seq 1 256); do
 done
 with_fetch_counters run_wrk -s "$REPO/bench/fetch.lua" "$DOWNLOAD_URL" -- "$WORK/ids" >"$WORK/down4k"
 R[down4k]="$(cat "$WORK/down4k")"
-read -r fetches blob_requests <"$WORK/counters.sum"
+read -r fetches blob_requests cache_misses <"$WORK/counters.sum"
 R[blob_per_fetch]=$(ratio "$blob_requests" "$fetches")
+# Whatever the cache, a fetch that reaches the blob servers should ask exactly one of them.
+R[blob_per_miss]=$(ratio "$blob_requests" "$cache_misses")
 R[nginx4k]="$(run_wrk "$NGINX_URL/4k")"
 
 for size in 64m big; do
@@ -250,14 +252,15 @@ target() { printf '%-44s %10s   %-9s %s\n' "$1" "$2" "$3 $4" "$(verdict "$2" "$3
   target "${BIG_MIB} MiB upload / dd MB/s" "$(ratio "${T[up_big]}" "${T[dd_big]}")" ">=" 0.4
   target "peak RSS of any service, MB" "${max_rss:-n/a}" "<=" 150
   target "blob requests per fetch" "${R[blob_per_fetch]}" "<=" 1.05
+  target "blob requests per fetch the cache missed" "${R[blob_per_miss]}" "<=" 1.05
   target "sockets in TIME-WAIT after the run" "$time_wait" "<=" 999
   printf '\n'
 } >&2
 
 q() { [[ "$1" =~ ^[0-9.]+$ ]] && echo "$1" || echo null; }
-printf '{"concurrency":%s,"seconds":%s,"small":{"upload":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"naive_durable_writes":%s,"download":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"nginx":{"rps":%s,"p50_ms":%s,"p99_ms":%s},"blob_requests_per_fetch":%s},' \
+printf '{"concurrency":%s,"seconds":%s,"small":{"upload":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"naive_durable_writes":%s,"download":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"nginx":{"rps":%s,"p50_ms":%s,"p99_ms":%s},"blob_requests_per_fetch":%s,"blob_requests_per_cache_miss":%s},' \
   "$CONCURRENCY" "$SECONDS_PER_RUN" "$(q "$up_rps")" "$(q "$up_p50")" "$(q "$up_p99")" "$up_err" "$(q "${R[naive]}")" \
-  "$(q "$dn_rps")" "$(q "$dn_p50")" "$(q "$dn_p99")" "$dn_err" "$(q "$ng_rps")" "$(q "$ng_p50")" "$(q "$ng_p99")" "$(q "${R[blob_per_fetch]}")"
+  "$(q "$dn_rps")" "$(q "$dn_p50")" "$(q "$dn_p99")" "$dn_err" "$(q "$ng_rps")" "$(q "$ng_p50")" "$(q "$ng_p99")" "$(q "${R[blob_per_fetch]}")" "$(q "${R[blob_per_miss]}")"
 printf '"mib64":{"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"sha1_ok":%s},' \
   "$(q "${T[up_64m]}")" "$(q "${T[down_64m]}")" "$(q "${T[nginx_64m]}")" "${OK[64m]}"
 printf '"big":{"mib":%s,"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"dd_mbps":%s,"sha1_ok":%s},' \
