@@ -9,7 +9,8 @@ namespace Sos.BlobServer.Blobs;
 /// <summary>
 /// A whole copy, checked against its id while it streams. The last bytes go out only once the
 /// hash matches; when it does not, the copy is quarantined and the connection aborted, so the
-/// reader gets a short body and never a clean 200 with wrong bytes.
+/// reader gets a short body and never a clean 200 with wrong bytes. Only the file that was read
+/// is quarantined: a good copy renamed into place during the read stays.
 /// </summary>
 internal sealed partial class VerifiedBlobResult(StoredBlob blob, string contentType, BlobStore store) : IResult, IStatusCodeHttpResult
 {
@@ -30,9 +31,12 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
         response.Headers[BlobResponse.VerifiedStreamHeader] = "sha1";
 
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        FileIdentity? copyRead = null;
         try
         {
-            await using var bytes = blob.OpenVerifiedRead();
+            await using var file = blob.OpenRead();
+            copyRead = StoredBlob.IdentityOf(file);
+            await using var bytes = new VerifyingReadStream(file, blob.Id, blob.Length);
             int read;
             while ((read = await bytes.ReadAsync(buffer.AsMemory(0, BufferSize), httpContext.RequestAborted)) > 0)
             {
@@ -43,7 +47,7 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
         {
             var logger = httpContext.RequestServices.GetRequiredService<ILogger<VerifiedBlobResult>>();
             LogCorruptCopy(logger, blob.Id, ex.Message);
-            store.Quarantine(blob.Id);
+            store.Quarantine(blob.Id, copyRead);
             httpContext.Abort();
         }
         finally

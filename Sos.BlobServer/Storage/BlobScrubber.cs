@@ -1,6 +1,4 @@
-using System.Buffers;
-using System.Diagnostics;
-using System.Security.Cryptography;
+using System.Buffers.Binary;
 using Microsoft.Extensions.Options;
 using Sos.Core.Objects;
 
@@ -8,16 +6,27 @@ namespace Sos.BlobServer.Storage;
 
 /// <summary>
 /// The periodic scrub: re-hashes every copy on this server at a bounded rate and quarantines a
-/// copy whose bytes no longer match its id, so that it is never served again and the replicator
-/// (which no longer sees it listed) restores it from a healthy copy elsewhere.
+/// copy whose bytes no longer match its id, whose metadata fails its checksum, or that stays
+/// unreadable after retries, so that it is never served, listed or counted again and the
+/// replicator restores it from a healthy copy elsewhere. One bad copy never stops the scrub.
 /// </summary>
 /// <remarks>
 /// The rate is a budget in bytes per second over the whole scrub, not per object, so a scrub
-/// never competes with uploads and downloads for more than that much disk bandwidth.
+/// never competes with uploads and downloads for more than that much disk bandwidth. The scrub
+/// records the last id it finished in <c>root/.scrub-checkpoint</c> (replaced atomically), so a
+/// restart resumes where it stopped instead of starting over. Servers spread their start times
+/// over the interval by their identity.
 /// </remarks>
-public sealed partial class BlobScrubber(BlobStore store, IOptions<BlobStoreOptions> options, ILogger<BlobScrubber> logger) : BackgroundService
+public sealed partial class BlobScrubber(BlobStore store, IOptions<BlobStoreOptions> options, ILogger<BlobScrubber> logger, TimeProvider? time = null)
+    : BackgroundService
 {
-    private const int BufferSize = 1024 * 1024;
+    internal const string CheckpointFile = ".scrub-checkpoint";
+    private const int CheckpointEveryObjects = 1000;
+    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(30);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    private string CheckpointPath => Path.Combine(store.Root, CheckpointFile);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,8 +36,10 @@ public sealed partial class BlobScrubber(BlobStore store, IOptions<BlobStoreOpti
             LogScrubOff(logger);
             return;
         }
-        // Let the server start answering before the first scrub takes its share of the disk.
-        await Task.Delay(settings.ScrubStartDelay, stoppingToken);
+        // Let the server start answering before the first scrub takes its share of the disk; a
+        // scrub cut short by a restart resumes then, a new one waits for this server's turn.
+        var wait = settings.ScrubStartDelay + (ReadCheckpoint() is null ? StartOffset(store.Identity, settings.ScrubInterval) : TimeSpan.Zero);
+        await Task.Delay(wait, _time, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -37,114 +48,110 @@ public sealed partial class BlobScrubber(BlobStore store, IOptions<BlobStoreOpti
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                // A server that runs for months outlives one failed scrub: the next starts afresh.
+                // A server that runs for months outlives one failed scrub: the next resumes from the checkpoint.
                 LogScrubFailed(logger, ex);
             }
-            await Task.Delay(settings.ScrubInterval, stoppingToken);
+            await Task.Delay(settings.ScrubInterval, _time, stoppingToken);
         }
     }
 
-    /// <summary>One full scrub: every copy held, re-hashed. Returns what it found.</summary>
+    /// <summary>Where in the interval a server's scrubs start: derived from its identity, so stable and spread.</summary>
+    public static TimeSpan StartOffset(string identity, TimeSpan interval)
+    {
+        var seed = BinaryPrimitives.ReadUInt64BigEndian(Convert.FromHexString(identity.AsSpan(0, 16)));
+        return interval.Ticks <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)(seed % (ulong)interval.Ticks));
+    }
+
+    /// <summary>
+    /// One full scrub, resumed after the checkpoint when there is one: every copy held after it,
+    /// re-read and checked. Returns what this run found.
+    /// </summary>
     public async Task<ScrubReport> ScrubAllAsync(long bytesPerSecond, CancellationToken cancellationToken)
     {
         using var activity = BlobServerTelemetry.Source.StartActivity("sos.scrub");
-        var clock = Stopwatch.StartNew();
-        var budget = new RateBudget(bytesPerSecond, clock);
+        var started = _time.GetTimestamp();
+        var budget = new RateBudget(bytesPerSecond, _time);
         long objects = 0, bytes = 0, quarantined = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
+        var resumeAfter = ReadCheckpoint();
+        if (resumeAfter is { } resumed)
         {
-            foreach (var id in store.List())
+            LogResumed(logger, resumed);
+        }
+        var lastSaved = _time.GetTimestamp();
+        var sinceSaved = 0;
+        foreach (var id in store.List(resumeAfter))
+        {
+            var check = await store.CheckAsync(id, budget.SpendAsync, cancellationToken);
+            if (check.State != CopyState.Missing)
             {
-                var verified = await VerifyAsync(id, buffer, budget, cancellationToken);
-                if (verified is not { } result)
-                {
-                    continue; // removed or replaced while listed
-                }
                 objects++;
-                bytes += result.Size;
-                if (result.Id != id && await StillMismatchedAsync(id, buffer, cancellationToken) && store.Quarantine(id))
-                {
-                    quarantined++;
-                    BlobServerTelemetry.ScrubQuarantined.Add(1);
-                    LogMismatch(logger, id, result.Id);
-                }
+                bytes += check.Size;
+                BlobServerTelemetry.ScrubBytesVerified.Add(check.Size);
+            }
+            if (check.State == CopyState.Bad)
+            {
+                quarantined++;
+                BlobServerTelemetry.ScrubQuarantined.Add(1);
+                LogBadCopy(logger, id, check.Reason);
+            }
+            if (++sinceSaved >= CheckpointEveryObjects || _time.GetElapsedTime(lastSaved) >= CheckpointEvery)
+            {
+                WriteCheckpoint(id);
+                sinceSaved = 0;
+                lastSaved = _time.GetTimestamp();
             }
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-        var report = new ScrubReport(objects, bytes, quarantined, clock.Elapsed);
+        File.Delete(CheckpointPath); // done: the next scrub starts from the first id
+        var report = new ScrubReport(objects, bytes, quarantined, _time.GetElapsedTime(started));
         activity?.SetTag("sos.objects", objects);
         activity?.SetTag("sos.scrub.quarantined", quarantined);
         LogScrubbed(logger, report.Duration.TotalSeconds, objects, bytes, quarantined);
         return report;
     }
 
-    /// <summary>
-    /// A mismatch is read once more before anything is moved: a write may have swapped a fresh
-    /// copy in (by rename) while the first read was going on, and a good copy must never be
-    /// quarantined. The second read is not rate-limited; it is rare.
-    /// </summary>
-    private async Task<bool> StillMismatchedAsync(ObjectId id, byte[] buffer, CancellationToken cancellationToken) =>
-        await VerifyAsync(id, buffer, budget: null, cancellationToken) is { } again && again.Id != id;
-
-    private async Task<HashedContent?> VerifyAsync(ObjectId id, byte[] buffer, RateBudget? budget, CancellationToken cancellationToken)
+    private ObjectId? ReadCheckpoint()
     {
-        Stream stream;
         try
         {
-            if (store.Find(id) is not { } blob)
-            {
-                return null;
-            }
-            stream = blob.OpenRead();
+            return ObjectId.TryParse(File.ReadAllText(CheckpointPath).Trim(), out var id) ? id : null;
         }
         catch (FileNotFoundException)
         {
-            return null; // removed between the listing and the read
-        }
-        await using (stream)
-        {
-            using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-            long size = 0;
-            int read;
-            while ((read = await stream.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
-            {
-                sha1.AppendData(buffer, 0, read);
-                size += read;
-                BlobServerTelemetry.ScrubBytesVerified.Add(read);
-                if (budget is not null)
-                {
-                    await budget.SpendAsync(read, cancellationToken);
-                }
-            }
-            Span<byte> digest = stackalloc byte[ObjectId.ByteLength];
-            sha1.GetHashAndReset(digest);
-            return new HashedContent(ObjectId.FromDigest(digest), size);
+            return null;
         }
     }
 
-    /// <summary>Holds a scrub to its bytes per second: after each read, waits until the clock has caught up with the bytes read.</summary>
-    private sealed class RateBudget(long bytesPerSecond, Stopwatch clock)
+    /// <summary>Temp file and rename: a crash leaves the old checkpoint or the new one, never half of one. Not flushed: losing it only repeats work.</summary>
+    private void WriteCheckpoint(ObjectId id)
     {
+        var temp = CheckpointPath + ".new";
+        File.WriteAllText(temp, id.ToString());
+        File.Move(temp, CheckpointPath, overwrite: true);
+    }
+
+    /// <summary>Holds a scrub to its bytes per second: after each read, waits until the clock has caught up with the bytes read.</summary>
+    private sealed class RateBudget(long bytesPerSecond, TimeProvider time)
+    {
+        private readonly long _started = time.GetTimestamp();
         private long _spent;
 
         public Task SpendAsync(int bytes, CancellationToken cancellationToken)
         {
             _spent += bytes;
             var due = TimeSpan.FromSeconds((double)_spent / bytesPerSecond);
-            var ahead = due - clock.Elapsed;
-            return ahead > TimeSpan.FromMilliseconds(1) ? Task.Delay(ahead, cancellationToken) : Task.CompletedTask;
+            var ahead = due - time.GetElapsedTime(_started);
+            return ahead > TimeSpan.FromMilliseconds(1) ? Task.Delay(ahead, time, cancellationToken) : Task.CompletedTask;
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scrub is off (BlobStore:ScrubBytesPerSecond = 0)")]
     private static partial void LogScrubOff(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Scrub found {ObjectId} hashing to {ActualId}; the copy is quarantined")]
-    private static partial void LogMismatch(ILogger logger, ObjectId objectId, ObjectId actualId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scrub resumes after {ObjectId}")]
+    private static partial void LogResumed(ILogger logger, ObjectId objectId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scrub quarantined {ObjectId}: {Reason}")]
+    private static partial void LogBadCopy(ILogger logger, ObjectId objectId, string? reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scrub done in {Seconds:0.0}s: {Objects} objects, {Bytes} bytes verified, {Quarantined} quarantined")]
     private static partial void LogScrubbed(ILogger logger, double seconds, long objects, long bytes, long quarantined);
@@ -152,6 +159,3 @@ public sealed partial class BlobScrubber(BlobStore store, IOptions<BlobStoreOpti
     [LoggerMessage(Level = LogLevel.Error, Message = "Scrub failed; the next one runs after the interval")]
     private static partial void LogScrubFailed(ILogger logger, Exception exception);
 }
-
-/// <summary>What one full scrub found.</summary>
-public sealed record ScrubReport(long Objects, long Bytes, long Quarantined, TimeSpan Duration);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
+using System.Globalization;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Sos.Core.Objects;
 
@@ -7,45 +8,77 @@ namespace Sos.BlobServer.Storage;
 
 /// <summary>
 /// The storage engine of a blob server: objects on local disk, free of HTTP. Layout:
-/// <c>root/ab/cd/abcd…</c> for the bytes and <c>abcd….meta</c> (JSON) for the metadata beside
-/// them, when there is any; writes stage in <c>root/.tmp</c> on the same file system so the final rename is atomic.
+/// <c>root/ab/cd/abcd…</c> for the bytes and <c>abcd….meta</c> (checksummed) for the metadata
+/// beside them, when there is any; writes stage in <c>root/.tmp</c> on the same file system so the
+/// final rename is atomic. Copies found bad go to <c>root/.quarantine</c>, copies removed by the
+/// replicator to <c>root/.trash</c>.
 /// </summary>
 public sealed partial class BlobStore
 {
     internal const string MetadataSuffix = ".meta";
     private const string TempFolder = ".tmp";
     private const string QuarantineFolder = ".quarantine";
+    private const string TrashFolder = ".trash";
+    private const int ReadAttempts = 3;
+    private const int CheckBufferSize = 1024 * 1024;
+    private static readonly TimeSpan ReadRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly string _root;
     private readonly string _temp;
     private readonly BlobStoreOptions _options;
     private readonly IDurableCommitter _committer;
     private readonly ILogger<BlobStore> _logger;
+    private readonly TimeProvider _time;
+    private readonly Action<string> _flushDirectory;
+    private Exception? _fault;
 
-    public BlobStore(IOptions<BlobStoreOptions> options, IDurableCommitter committer, ILogger<BlobStore> logger)
+    public BlobStore(IOptions<BlobStoreOptions> options, IDurableCommitter committer, ILogger<BlobStore> logger, TimeProvider? time = null)
+        : this(options, committer, logger, time ?? TimeProvider.System, FsyncCommitter.FlushDirectory)
+    {
+    }
+
+    /// <summary>With a directory flush of the caller's choosing (tests record which directories were flushed).</summary>
+    internal BlobStore(IOptions<BlobStoreOptions> options, IDurableCommitter committer, ILogger<BlobStore> logger, TimeProvider time, Action<string> flushDirectory)
     {
         _options = options.Value;
         _root = Path.GetFullPath(_options.Root);
         _temp = Path.Combine(_root, TempFolder);
         _committer = committer;
         _logger = logger;
-        Directory.CreateDirectory(_temp);
+        _time = time;
+        _flushDirectory = flushDirectory;
+        CreateDurably(_temp);
         RemoveAbandonedTempFiles();
+        Identity = StoreIdentity.LoadOrCreate(_root);
     }
 
     public string Root => _root;
 
+    /// <summary>This server's stable identity (32 lowercase hex), made on first start.</summary>
+    public string Identity { get; }
+
     /// <summary>Where writes stage before they are committed.</summary>
     public string TempDirectory => _temp;
 
+    /// <summary>The flush failure that stopped writes, or null while the store takes them.</summary>
+    public Exception? Fault => Volatile.Read(ref _fault) ?? _committer.Fault;
+
+    /// <summary>Tests wrap the stream a check reads, to make it fail as a bad disk would.</summary>
+    internal Func<ObjectId, Stream, Stream> WrapCheckedRead { get; set; } = (_, stream) => stream;
+
     /// <summary>
     /// Streams the content to a temp file while hashing it; keeps it only if it hashes to
-    /// <paramref name="id"/>, and returns only once the copy is durable under its real name.
+    /// <paramref name="id"/>, and returns only once the copy is durable under its real name. When
+    /// a copy is already held, its metadata stays (first write wins) and only the bytes are replaced.
     /// </summary>
     public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         using var activity = BlobServerTelemetry.Source.StartActivity("sos.blob.store");
         activity?.SetTag("sos.object.id", id.ToString());
+        if (Fault is not null)
+        {
+            return new StoreResult(StoreStatus.Unavailable, default);
+        }
         if (FreeBytes() < _options.MinFreeBytes)
         {
             LogLowOnSpace(_logger, id, _options.MinFreeBytes);
@@ -62,6 +95,11 @@ public sealed partial class BlobStore
             await using (var file = new FileStream(tempData, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
             {
                 actual = await HashingCopy.CopyAsync(content, file, _options.MaxObjectBytes, cancellationToken);
+                if (actual.Id == id && _committer.NeedsWriterFlush(actual.Size))
+                {
+                    // Through this handle: only it is sure to hear of a write-back error of these bytes.
+                    await FlushOrStopAsync(() => file.Flush(flushToDisk: true), cancellationToken);
+                }
             }
             activity?.SetTag("sos.object.size", actual.Size);
             if (actual.Id != id)
@@ -72,17 +110,21 @@ public sealed partial class BlobStore
             }
             if (tempMetadata is not null)
             {
-                await File.WriteAllBytesAsync(tempMetadata, JsonSerializer.SerializeToUtf8Bytes(metadata), cancellationToken);
+                var flush = _committer.NeedsWriterFlush(actual.Size);
+                await FlushOrStopAsync(() => MetadataFile.Write(tempMetadata, metadata, flush), cancellationToken);
             }
-            // Even when a copy is already here it is replaced: the new bytes are known good,
-            // the old ones may have rotted since, and the rename makes the swap atomic.
             var finalData = DataPath(id);
-            Directory.CreateDirectory(Path.GetDirectoryName(finalData)!);
+            CreateDurably(Path.GetDirectoryName(finalData)!);
             await _committer.CommitAsync(new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size), cancellationToken);
             LogStored(_logger, id, actual.Size);
             BlobServerTelemetry.CopiesStored.Add(1);
             BlobServerTelemetry.BytesStored.Add(actual.Size);
             return new StoreResult(StoreStatus.Stored, actual);
+        }
+        catch (StoreFaultedException)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "store stopped after a failed flush");
+            return new StoreResult(StoreStatus.Unavailable, default);
         }
         finally
         {
@@ -96,39 +138,133 @@ public sealed partial class BlobStore
         }
     }
 
-    /// <summary>The copy of <paramref name="id"/> on this server, or null.</summary>
+    /// <summary>
+    /// The copy of <paramref name="id"/> on this server, or null. A copy whose metadata is damaged
+    /// is quarantined here and reported absent: it is never served or copied with empty metadata.
+    /// </summary>
     public StoredBlob? Find(ObjectId id)
     {
-        var data = new FileInfo(DataPath(id));
+        var path = DataPath(id);
+        var metadata = MetadataFile.Read(path + MetadataSuffix);
+        var data = new FileInfo(path);
         if (!data.Exists)
         {
             return null;
         }
-        return new StoredBlob(id, data, ReadMetadata(data.FullName + MetadataSuffix));
+        if (metadata.State == MetadataState.Damaged)
+        {
+            LogDamagedMetadata(_logger, id);
+            QuarantineDamagedMetadata(id, metadata.File);
+            return null;
+        }
+        return new StoredBlob(id, data, metadata.Metadata);
+    }
+
+    /// <summary>
+    /// Re-reads a copy whole: its bytes against its id and its metadata against its checksum. A
+    /// read error is retried; a copy that stays unreadable or is wrong is quarantined (only the
+    /// very file that was read). <paramref name="spend"/> is told of every read, to pace a scrub.
+    /// </summary>
+    public async Task<CopyCheck> CheckAsync(ObjectId id, Func<int, CancellationToken, Task>? spend, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[CheckBufferSize];
+        for (var attempt = 1; ; attempt++)
+        {
+            FileStream file;
+            try
+            {
+                file = new FileStream(DataPath(id), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return new CopyCheck(CopyState.Missing, 0, null);
+            }
+            await using (file)
+            {
+                var read = Libc.IdentityOf(file.SafeFileHandle);
+                string reason;
+                long size = 0;
+                try
+                {
+                    using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+                    var stream = WrapCheckedRead(id, file);
+                    int count;
+                    while ((count = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+                    {
+                        sha1.AppendData(buffer, 0, count);
+                        size += count;
+                        if (spend is not null)
+                        {
+                            await spend(count, cancellationToken);
+                        }
+                    }
+                    var actual = ObjectId.FromDigest(sha1.GetHashAndReset());
+                    if (actual == id)
+                    {
+                        if (MetadataFile.Read(DataPath(id) + MetadataSuffix) is { State: MetadataState.Damaged } metadata)
+                        {
+                            LogDamagedMetadata(_logger, id);
+                            return QuarantineDamagedMetadata(id, metadata.File)
+                                ? new CopyCheck(CopyState.Bad, size, "its metadata does not match its checksum")
+                                : new CopyCheck(CopyState.Missing, 0, null);
+                        }
+                        return new CopyCheck(CopyState.Good, size, null);
+                    }
+                    reason = $"its bytes hash to {actual}";
+                }
+                catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogReadFailed(_logger, id, attempt, ReadAttempts, ex);
+                    if (attempt < ReadAttempts)
+                    {
+                        await Task.Delay(ReadRetryDelay, _time, cancellationToken);
+                        continue;
+                    }
+                    reason = $"it could not be read ({ex.Message})";
+                }
+                if (Quarantine(id, read))
+                {
+                    return new CopyCheck(CopyState.Bad, size, reason);
+                }
+                if (attempt >= ReadAttempts)
+                {
+                    return new CopyCheck(CopyState.Missing, 0, null);
+                }
+                // Not quarantined: another copy was renamed into place while this one was read. Check that one.
+            }
+        }
     }
 
     /// <summary>
     /// Moves a copy that no longer matches its id out of service: it is never served or listed
-    /// again, and stays in <c>root/.quarantine</c> for a person to look at. Returns false when
-    /// there was no copy to move.
+    /// again, and stays in <c>root/.quarantine</c> for a person to look at. Only the very file
+    /// that was read (<paramref name="read"/>, its device and inode) is moved: a good copy renamed
+    /// into place since stays. Returns false when that file is no longer in place.
     /// </summary>
-    public bool Quarantine(ObjectId id)
+    public bool Quarantine(ObjectId id, FileIdentity? read)
     {
         var data = DataPath(id);
-        var quarantine = Path.Combine(_root, QuarantineFolder);
-        Directory.CreateDirectory(quarantine);
-        var target = Path.Combine(quarantine, $"{id}.{DateTimeOffset.UtcNow:yyyyMMddTHHmmssfff}");
-        try
+        var target = Path.Combine(_root, QuarantineFolder, $"{id}.{_time.GetUtcNow():yyyyMMddTHHmmssfff}");
+        CreateDurably(Path.GetDirectoryName(target)!);
+        lock (StagedBlob.SwapLock)
         {
-            File.Move(data, target);
-        }
-        catch (FileNotFoundException)
-        {
-            return false;
-        }
-        if (File.Exists(data + MetadataSuffix))
-        {
-            File.Move(data + MetadataSuffix, target + MetadataSuffix, overwrite: true);
+            if (read is not null && Libc.IdentityOf(data) != read)
+            {
+                LogNotQuarantined(_logger, id);
+                return false;
+            }
+            try
+            {
+                File.Move(data, target);
+            }
+            catch (FileNotFoundException)
+            {
+                return false;
+            }
+            if (File.Exists(data + MetadataSuffix))
+            {
+                File.Move(data + MetadataSuffix, target + MetadataSuffix, overwrite: true);
+            }
         }
         LogQuarantined(_logger, id, target);
         BlobServerTelemetry.Quarantined.Add(1);
@@ -136,21 +272,67 @@ public sealed partial class BlobStore
     }
 
     /// <summary>
-    /// Removes this server's copy, bytes and metadata (the replicator's rebalance, once the
-    /// object's preferred servers hold it). The bytes go first, so a copy is never listed or
-    /// served without its metadata. Returns false when there was no copy.
+    /// Moves this server's copy, bytes and metadata, to <c>root/.trash</c> (the replicator's
+    /// rebalance, once the object's preferred servers hold it); <see cref="SweepTrash"/> unlinks it
+    /// after <see cref="BlobStoreOptions.TrashRetention"/>. Returns false when there was no copy.
     /// </summary>
     public bool Delete(ObjectId id)
     {
         var data = DataPath(id);
-        if (!File.Exists(data))
+        var target = Path.Combine(_root, TrashFolder, $"{id}.{_time.GetUtcNow().ToUnixTimeMilliseconds()}");
+        CreateDurably(Path.GetDirectoryName(target)!);
+        lock (StagedBlob.SwapLock)
         {
-            return false;
+            // The bytes go first, so a copy is never listed or served without its metadata.
+            try
+            {
+                File.Move(data, target);
+            }
+            catch (FileNotFoundException)
+            {
+                return false;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return false;
+            }
+            if (File.Exists(data + MetadataSuffix))
+            {
+                File.Move(data + MetadataSuffix, target + MetadataSuffix, overwrite: true);
+            }
         }
-        File.Delete(data);
-        File.Delete(data + MetadataSuffix);
-        LogDeleted(_logger, id);
+        _flushDirectory(Path.GetDirectoryName(data)!);
+        LogTrashed(_logger, id, target);
         return true;
+    }
+
+    /// <summary>Unlinks trashed copies older than the retention. Returns how many copies went.</summary>
+    public int SweepTrash()
+    {
+        var trash = Path.Combine(_root, TrashFolder);
+        if (!Directory.Exists(trash))
+        {
+            return 0;
+        }
+        var cutoff = _time.GetUtcNow() - _options.TrashRetention;
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(trash))
+        {
+            var name = Path.GetFileName(file);
+            var stamp = name.EndsWith(MetadataSuffix, StringComparison.Ordinal) ? name[..^MetadataSuffix.Length] : name;
+            var dot = stamp.LastIndexOf('.');
+            if (dot < 0 || !long.TryParse(stamp[(dot + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var millis)
+                || DateTimeOffset.FromUnixTimeMilliseconds(millis) > cutoff)
+            {
+                continue;
+            }
+            File.Delete(file);
+            if (!name.EndsWith(MetadataSuffix, StringComparison.Ordinal))
+            {
+                removed++;
+            }
+        }
+        return removed;
     }
 
     /// <summary>Every id held, in ascending order, starting after <paramref name="after"/>; lazily, one shard at a time.</summary>
@@ -187,6 +369,60 @@ public sealed partial class BlobStore
         return Path.Combine(_root, hex[..2], hex[2..4], hex);
     }
 
+    /// <summary>
+    /// Creates a directory and any missing parents, flushing the parent of each one created: a
+    /// new directory's entry is durable only once its parent is flushed, and a copy renamed into a
+    /// shard whose entry was lost in a crash would be lost with it.
+    /// </summary>
+    private void CreateDurably(string directory)
+    {
+        var missing = new Stack<string>();
+        for (var path = directory; !Directory.Exists(path); path = Path.GetDirectoryName(path)!)
+        {
+            missing.Push(path);
+        }
+        if (missing.Count == 0)
+        {
+            return;
+        }
+        Directory.CreateDirectory(directory);
+        foreach (var created in missing)
+        {
+            _flushDirectory(Path.GetDirectoryName(created)!);
+        }
+    }
+
+    /// <summary>A writer's flush that fails stops the store's writes, as a failed group flush does.</summary>
+    private async Task FlushOrStopAsync(Action flush, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Run(flush, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            if (Interlocked.CompareExchange(ref _fault, ex, null) is null)
+            {
+                LogStopped(_logger, ex);
+            }
+            throw new StoreFaultedException(ex);
+        }
+    }
+
+    /// <summary>Quarantines a copy whose <c>.meta</c> is damaged, if that <c>.meta</c> is still the file that was read.</summary>
+    private bool QuarantineDamagedMetadata(ObjectId id, FileIdentity? metadataRead)
+    {
+        var metadata = DataPath(id) + MetadataSuffix;
+        lock (StagedBlob.SwapLock)
+        {
+            if (metadataRead is not null && Libc.IdentityOf(metadata) != metadataRead)
+            {
+                return false; // a write replaced it meanwhile
+            }
+        }
+        return Quarantine(id, read: null);
+    }
+
     private static IEnumerable<string> ShardDirectories(string parent, string from)
     {
         if (!Directory.Exists(parent))
@@ -200,30 +436,6 @@ public sealed partial class BlobStore
 
     private static bool IsShardName(string name) =>
         name.Length == 2 && name.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
-
-    private static Dictionary<string, string> ReadMetadata(string path)
-    {
-        try
-        {
-            using var stream = File.OpenRead(path);
-            var stored = JsonSerializer.Deserialize<Dictionary<string, string>>(stream);
-            var metadata = ObjectMetadata.CreateEmpty();
-            foreach (var (name, value) in stored ?? [])
-            {
-                metadata[name] = value;
-            }
-            return metadata;
-        }
-        catch (FileNotFoundException)
-        {
-            return ObjectMetadata.CreateEmpty(); // copied in by hand, or by a tool that keeps none
-        }
-        catch (JsonException)
-        {
-            // Damaged metadata must not make the bytes unreadable; they are still checked by their id.
-            return ObjectMetadata.CreateEmpty();
-        }
-    }
 
     private void RemoveAbandonedTempFiles()
     {
@@ -256,11 +468,23 @@ public sealed partial class BlobStore
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {ObjectId}: free disk is below the floor of {MinFreeBytes} bytes")]
     private static partial void LogLowOnSpace(ILogger logger, ObjectId objectId, long minFreeBytes);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Quarantined {ObjectId}: its bytes no longer match its id; moved to {Path}")]
+    [LoggerMessage(Level = LogLevel.Critical, Message = "A flush of a staged write failed: this blob server takes no writes until it is restarted")]
+    private static partial void LogStopped(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Quarantined {ObjectId}: its copy is not good; moved to {Path}")]
     private static partial void LogQuarantined(ILogger logger, ObjectId objectId, string path);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {ObjectId}")]
-    private static partial void LogDeleted(ILogger logger, ObjectId objectId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Did not quarantine {ObjectId}: the file read is no longer in place (a new copy replaced it)")]
+    private static partial void LogNotQuarantined(ILogger logger, ObjectId objectId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The metadata of {ObjectId} does not match its checksum")]
+    private static partial void LogDamagedMetadata(ILogger logger, ObjectId objectId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {ObjectId} failed (attempt {Attempt} of {Attempts})")]
+    private static partial void LogReadFailed(ILogger logger, ObjectId objectId, int attempt, int attempts, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Moved {ObjectId} to the trash at {Path}")]
+    private static partial void LogTrashed(ILogger logger, ObjectId objectId, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed abandoned temp file {Path}")]
     private static partial void LogRemovedTempFile(ILogger logger, string path);

@@ -37,7 +37,15 @@ public sealed class BlobStoreOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "24855.00:00:00")]
     public TimeSpan ScrubInterval { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>The wait after start before the first scrub.</summary>
+    /// <summary>How long a copy removed by the replicator stays in <c>root/.trash</c> before it is unlinked.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "24855.00:00:00")]
+    public TimeSpan TrashRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The wait after start before the first scrub. A server with no scrub to resume waits a further
+    /// offset within <see cref="ScrubInterval"/> derived from its identity, so servers started
+    /// together do not all scrub at once.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "24855.00:00:00")]
     public TimeSpan ScrubStartDelay { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -17,11 +17,21 @@ namespace Sos.BlobServer.Storage;
 /// before both flushes that cover it have completed.
 /// </summary>
 /// <remarks>
+/// <para>
+/// A failed flush stops the committer for good (until a restart): Linux reports a write-back
+/// error once, to the first flush after it, so a later flush that succeeds says nothing about
+/// bytes that were dirty at the time. The failed cycle's writes, the writes queued behind it and
+/// the large writes in flight all fail; every later write is refused with
+/// <see cref="StoreFaultedException"/>, the server answers 503 and reports itself unhealthy, and
+/// uploads hand their copies off to other servers.
+/// </para>
+/// <para>
 /// Objects larger than <see cref="BlobStoreOptions.GroupCommitMaxBytes"/> take the
 /// <see cref="FsyncCommitter"/> path instead: on Linux the shared flush is a syncfs, which writes
 /// out everything dirty on the file system (the upload API's spool of a big upload among it,
 /// which otherwise never needs to reach the disk), and a big object's own fsync dominates its
 /// cost anyway.
+/// </para>
 /// </remarks>
 public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable, IDisposable
 {
@@ -31,6 +41,7 @@ public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable
     private readonly FsyncCommitter _alone = new();
     private readonly ILogger _logger;
     private readonly Task _loop;
+    private Exception? _fault;
 
     public GroupCommitter(IOptions<BlobStoreOptions> options, ILogger<GroupCommitter> logger)
         : this(CreateFlush(Path.GetFullPath(options.Value.Root)), options.Value.GroupCommitMaxBytes, logger)
@@ -46,11 +57,19 @@ public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
+    public Exception? Fault => Volatile.Read(ref _fault);
+
+    public bool NeedsWriterFlush(long size) => size > _maxBytes || !_flush.CoversFileBytes;
+
     public Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
     {
+        if (Fault is { } fault)
+        {
+            return Task.FromException(new StoreFaultedException(fault));
+        }
         if (staged.Size > _maxBytes)
         {
-            return _alone.CommitAsync(staged, cancellationToken);
+            return CommitAloneAsync(staged, cancellationToken);
         }
         if (cancellationToken.IsCancellationRequested)
         {
@@ -78,9 +97,36 @@ public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable
 
     private static IBatchFlush CreateFlush(string root)
     {
-        // The store creates its root too, but it is built after its committer.
+        // The store creates its root too (durably), but it is built after its committer.
         Directory.CreateDirectory(root);
-        return OperatingSystem.IsLinux() ? new SyncfsFlush(root) : new FsyncEachFlush();
+        return SyncfsFlush.IsReliableHere() ? new SyncfsFlush(root) : new DirectoryFlush();
+    }
+
+    /// <summary>A large write flushes on its own, but a flush failure anywhere fails it too.</summary>
+    private async Task CommitAloneAsync(StagedBlob staged, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _alone.CommitAsync(staged, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (_alone.Fault is not null)
+        {
+            Stop(ex);
+            throw new StoreFaultedException(ex);
+        }
+        if (Fault is { } fault)
+        {
+            throw new StoreFaultedException(fault);
+        }
+    }
+
+    /// <summary>Records the first failure; from then on every write is refused.</summary>
+    private void Stop(Exception failure)
+    {
+        if (Interlocked.CompareExchange(ref _fault, failure, null) is null)
+        {
+            LogStopped(_logger, failure);
+        }
     }
 
     private async Task RunAsync()
@@ -96,9 +142,18 @@ public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable
         {
             while (_queue.Reader.TryRead(out var write))
             {
+                if (Fault is { } fault)
+                {
+                    // In flight when the flush failed: its bytes may have been in that write-back.
+                    write.Done.TrySetException(new StoreFaultedException(fault));
+                    continue;
+                }
                 staged.Add(write);
             }
-            RunCycle(staged, renamed);
+            if (staged.Count > 0 || renamed.Count > 0)
+            {
+                RunCycle(staged, renamed);
+            }
         }
     }
 
@@ -115,8 +170,9 @@ public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable
             // still in .tmp, which the store deletes (its finally). Renamed writes stay in place:
             // their files are whole and were checked against their id (every read and the scrub
             // check them again), only their durability is uncertain, so they fail like a copy that
-            // lands after its upload gave up. The loop goes on for later writes.
+            // lands after its upload gave up. Writes queued meanwhile fail as the loop reads them.
             LogFlushFailed(_logger, staged.Count + renamed.Count, ex);
+            Stop(ex);
             foreach (var write in staged.Concat(renamed))
             {
                 write.Done.TrySetException(ex);
@@ -172,6 +228,9 @@ public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable
         // Callers continue on the pool, never inside the loop's cycle.
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "A flush of the store's disk failed: this blob server takes no writes until it is restarted")]
+    private static partial void LogStopped(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A group-commit flush failed; the {Writes} writes it covered failed with it")]
     private static partial void LogFlushFailed(ILogger logger, int writes, Exception exception);

@@ -12,6 +12,9 @@ public enum StoreStatus
 
     /// <summary>The disk is below its free-space floor; nothing was kept.</summary>
     InsufficientStorage,
+
+    /// <summary>A flush failed earlier: the store takes no writes until it is restarted; nothing was kept.</summary>
+    Unavailable,
 }
 
 /// <summary>The outcome of a write. <see cref="Actual"/> is what the bytes really hashed to.</summary>

@@ -14,12 +14,9 @@ public sealed class StoredBlob(ObjectId id, FileInfo data, IReadOnlyDictionary<s
     public IReadOnlyDictionary<string, string> Metadata { get; } = metadata;
 
     /// <summary>Opens the bytes. Unbuffered: callers copy with buffers of their own.</summary>
-    public Stream OpenRead() =>
-        new FileStream(data.FullName, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
+    public FileStream OpenRead() =>
+        new(data.FullName, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
 
-    /// <summary>
-    /// Opens the bytes for a whole read that checks them against the id: the read that would
-    /// hand out the last bytes throws <see cref="CorruptCopyException"/> instead when they are wrong.
-    /// </summary>
-    public Stream OpenVerifiedRead() => new VerifyingReadStream(OpenRead(), Id, Length);
+    /// <summary>Which file an open read holds, so that only that file is quarantined if it proves bad.</summary>
+    public static FileIdentity? IdentityOf(FileStream file) => Libc.IdentityOf(file.SafeFileHandle);
 }

@@ -1,0 +1,4 @@
+namespace Sos.BlobServer.Storage;
+
+/// <summary>What a read of a <c>.meta</c> found, and which file it read (to quarantine that one only).</summary>
+internal sealed record MetadataRead(MetadataState State, Dictionary<string, string> Metadata, FileIdentity? File);

@@ -1,0 +1,43 @@
+namespace Sos.BlobServer.Storage;
+
+/// <summary>
+/// A written, hashed object waiting to become durable under its real name.
+/// <paramref name="TempMetadata"/> is null when the object has no metadata: no <c>.meta</c> is
+/// written for it (reads take a missing one as empty).
+/// </summary>
+public sealed record StagedBlob(string TempData, string? TempMetadata, string FinalData, string FinalMetadata, long Size)
+{
+    // Swaps, quarantines and removals in this process take turns: the check "is a copy already here?" and
+    // the renames that follow must not interleave with another write of the same id.
+    internal static readonly Lock SwapLock = new();
+
+    /// <summary>The staged files whose bytes must be on disk before the renames.</summary>
+    internal IEnumerable<string> TempFiles => TempMetadata is null ? [TempData] : [TempData, TempMetadata];
+
+    /// <summary>
+    /// Swaps the write in. First write wins for metadata: when a copy with intact metadata is
+    /// already here, only the bytes are replaced (the new ones are known good, the old ones may
+    /// have rotted) and the held metadata stays, whatever this write carried. Otherwise the
+    /// metadata step comes first, so a reader that finds the new bytes finds their metadata;
+    /// without metadata that step deletes a damaged or stray <c>.meta</c>.
+    /// </summary>
+    internal void MoveIntoPlace()
+    {
+        lock (SwapLock)
+        {
+            var held = File.Exists(FinalData) && MetadataFile.IsIntact(FinalMetadata);
+            if (!held)
+            {
+                if (TempMetadata is null)
+                {
+                    File.Delete(FinalMetadata);
+                }
+                else
+                {
+                    File.Move(TempMetadata, FinalMetadata, overwrite: true);
+                }
+            }
+            File.Move(TempData, FinalData, overwrite: true);
+        }
+    }
+}
