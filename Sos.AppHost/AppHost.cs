@@ -13,8 +13,8 @@ var replicatorInterval = settings.GetValue("ReplicatorInterval", TimeSpan.FromMi
 var maxObjectBytes = settings.GetValue("MaxObjectBytes", 5L * 1024 * 1024 * 1024).ToString(CultureInfo.InvariantCulture);
 var dataDirectory = Path.GetFullPath(settings["DataDirectory"] ?? Path.Combine(builder.AppHostDirectory, "..", ".data"));
 
-var (uploadApiKey, internalToken) = builder.AddSosSecrets();
-var blobServers = builder.AddBlobServers(blobServerCount, dataDirectory, maxObjectBytes, internalToken);
+var (uploadApiKey, internalToken, replicatorToken) = builder.AddSosSecrets();
+var blobServers = builder.AddBlobServers(blobServerCount, dataDirectory, maxObjectBytes, internalToken, replicatorToken);
 var elsewhere = builder.AddExternalBlobServers(blobServers);
 
 builder.AddProject<Projects.Sos_UploadApi>("upload", launchProfileName: null)
@@ -34,10 +34,11 @@ builder.AddProject<Projects.Sos_DownloadApi>("download", launchProfileName: null
     .WithBlobServers(blobServers, minCopies, zoneCount, elsewhere);
 
 // Locally the replicator runs on an interval; published, it is one pass for a scheduler to start
-// (Kubernetes CronJob, Container Apps job: see the README's "Deploy").
+// (Kubernetes CronJob, Container Apps job: see the README's "Deploy"). It alone may remove copies:
+// it gets the replicator token, as the token it sends.
 var replicator = builder.AddProject<Projects.Sos_Replicator>("replicator", launchProfileName: null)
     .WithArgs(builder.ExecutionContext.IsPublishMode ? ["--once"] : ["--interval", replicatorInterval.ToString("c")])
-    .WithEnvironment("Sos__InternalToken", internalToken)
+    .WithEnvironment("Sos__InternalToken", replicatorToken)
     .WithBlobServers(blobServers, minCopies, zoneCount, elsewhere);
 if (builder.ExecutionContext.IsRunMode)
 {

@@ -13,7 +13,7 @@ internal static class SosResourceExtensions
     /// </summary>
     public static List<IResourceBuilder<ProjectResource>> AddBlobServers(
         this IDistributedApplicationBuilder builder, int count, string dataDirectory, string maxObjectBytes,
-        IResourceBuilder<ParameterResource> internalToken)
+        IResourceBuilder<ParameterResource> internalToken, IResourceBuilder<ParameterResource> replicatorToken)
     {
         var blobServers = new List<IResourceBuilder<ProjectResource>>(count);
         for (var i = 0; i < count; i++)
@@ -25,6 +25,7 @@ internal static class SosResourceExtensions
                 .WithHttpEndpoint(isProxied: builder.ExecutionContext.IsPublishMode)
                 .WithEnvironment("BlobStore__MaxObjectBytes", maxObjectBytes)
                 .WithEnvironment("Sos__InternalToken", internalToken)
+                .WithEnvironment("Sos__ReplicatorToken", replicatorToken)
                 .WithScrubSettings(builder.Configuration)
                 .WithHttpHealthCheck("/health");
             if (builder.ExecutionContext.IsPublishMode)
@@ -72,12 +73,14 @@ internal static class SosResourceExtensions
     }
 
     /// <summary>
-    /// The cluster's two secrets, as parameters so that the manifest asks for them rather than
+    /// The cluster's secrets, as parameters so that the manifest asks for them rather than
     /// carrying values. The upload API key has no default when published (azd prompts for it) and is
     /// empty in run mode unless <c>Parameters:upload-api-key</c> is set, so a laptop run needs no
-    /// setup. The internal token is generated: per run locally, once per environment by azd.
+    /// setup. The two blob-server tokens are generated (per run locally, once per environment by
+    /// azd): the internal token reads and writes copies and goes to the front APIs; the replicator
+    /// token also removes copies and takes leases, and only the replicator gets it.
     /// </summary>
-    public static (IResourceBuilder<ParameterResource> UploadApiKey, IResourceBuilder<ParameterResource> InternalToken) AddSosSecrets(
+    public static (IResourceBuilder<ParameterResource> UploadApiKey, IResourceBuilder<ParameterResource> InternalToken, IResourceBuilder<ParameterResource> ReplicatorToken) AddSosSecrets(
         this IDistributedApplicationBuilder builder)
     {
         const string uploadApiKey = "upload-api-key";
@@ -87,7 +90,9 @@ internal static class SosResourceExtensions
         // Not persisted to user secrets: every service gets it from this AppHost, so a new one each run costs nothing.
         var internalToken = builder.AddParameter(
             "blob-internal-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: false);
-        return (apiKey, internalToken);
+        var replicatorToken = builder.AddParameter(
+            "blob-replicator-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: false);
+        return (apiKey, internalToken, replicatorToken);
     }
 
     /// <summary>

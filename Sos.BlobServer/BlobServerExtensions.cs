@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Sos.BlobServer.Leases;
 using Sos.BlobServer.Storage;
 using Sos.Core.Files;
 
@@ -6,7 +8,7 @@ namespace Sos.BlobServer;
 
 public static class BlobServerExtensions
 {
-    /// <summary>Everything a blob server needs: its options, storage engine and health check.</summary>
+    /// <summary>Everything a blob server needs: its options, storage engine, scrub, trash, leases and health check.</summary>
     public static WebApplicationBuilder AddBlobServer(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<BlobStoreOptions>()
@@ -15,8 +17,11 @@ public static class BlobServerExtensions
             .ValidateOnStart();
         // Disposed with the host: queued writes are finished or failed, none left hanging.
         builder.Services.AddSingleton<IDurableCommitter, GroupCommitter>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<BlobStore>();
+        builder.Services.AddSingleton<LeaseTable>();
         builder.Services.AddHostedService<BlobScrubber>();
+        builder.Services.AddHostedService<TrashSweeper>();
         builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
         builder.Services.AddProblemDetails();
         // Temp files of cut-short writes are deleted at once and all are cleared at start; this

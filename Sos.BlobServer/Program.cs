@@ -1,18 +1,20 @@
 using Sos.BlobServer;
 using Sos.BlobServer.Blobs;
+using Sos.BlobServer.Leases;
 using Sos.BlobServer.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults(BlobServerTelemetry.Name);
 builder.AddBlobServer();
-builder.AddInternalTokenCheck();
+builder.AddTokenCheck();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
-app.UseInternalTokenCheck();
+app.UseTokenCheck();
 app.MapDefaultEndpoints();
 app.MapBlobEndpoints();
+app.MapLeaseEndpoints();
 
 app.Run();

@@ -1,12 +1,16 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
+using Sos.BlobServer.Security;
 using Sos.BlobServer.Storage;
 using Sos.Core.BlobServers;
 using Sos.Core.Objects;
 
 namespace Sos.BlobServer.Blobs;
 
-/// <summary>The blob-server wire API of the original sos, plus a paged listing.</summary>
+/// <summary>
+/// The blob-server wire API of the original sos, plus a paged listing, the server's identity,
+/// verification of a copy on demand, and removal (to the trash) for the replicator.
+/// </summary>
 public static class BlobEndpoints
 {
     private const int DefaultPageSize = 1000;
@@ -17,8 +21,10 @@ public static class BlobEndpoints
         var group = app.MapGroup("");
         group.MapMethods("/blob/{id}", [HttpMethods.Post, HttpMethods.Put], StoreBlob);
         group.MapMethods("/blob/{id}", [HttpMethods.Get, HttpMethods.Head], ReadBlob);
-        group.MapDelete("/blob/{id}", DeleteBlob);
+        group.MapPost("/blob/{id}/verify", VerifyBlob);
+        group.MapDelete("/blob/{id}", DeleteBlob).RequireReplicatorScope();
         group.MapGet("/blobs", ListBlobs);
+        group.MapGet("/identity", GetIdentity);
         return group;
     }
 
@@ -28,14 +34,22 @@ public static class BlobEndpoints
         {
             return InvalidId(id);
         }
+        var metadata = ObjectMetadata.FromHeaders(request.Headers);
+        if (MetadataProblem(metadata) is { } problem)
+        {
+            return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest, title: "Invalid metadata");
+        }
         try
         {
-            var result = await store.StoreAsync(objectId, request.Body, ObjectMetadata.FromHeaders(request.Headers), cancellationToken);
+            var result = await store.StoreAsync(objectId, request.Body, metadata, cancellationToken);
             return result.Status switch
             {
                 StoreStatus.Stored => TypedResults.Ok(new StoredObject(id, result.Actual.Size, "OK")),
                 StoreStatus.HashMismatch => TypedResults.Problem(
                     $"The body hashes to {result.Actual.Id}, not to {id}; nothing was stored.", statusCode: StatusCodes.Status400BadRequest, title: "Hash mismatch"),
+                // Not 507: the disk may have room; it can no longer be trusted with writes until a restart.
+                StoreStatus.Unavailable => TypedResults.Problem(
+                    "A flush of this blob server's disk failed; it takes no writes until it is restarted.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Writes stopped"),
                 _ => TypedResults.Problem(
                     "This blob server is low on disk space and takes no writes.", statusCode: StatusCodes.Status507InsufficientStorage, title: "Insufficient storage"),
             };
@@ -81,7 +95,42 @@ public static class BlobEndpoints
         headers.Range.Count > 0 || headers.IfNoneMatch.Count > 0 || headers.IfModifiedSince.Count > 0
         || headers.IfMatch.Count > 0 || headers.IfUnmodifiedSince.Count > 0;
 
-    /// <summary>Not in the original sos: the replicator removes copies left on handoff servers with it.</summary>
+    /// <summary>
+    /// The metadata rules a blob server enforces itself, whoever writes to it: values are visible
+    /// ASCII, space and tab (anything else could break the headers it answers with). The one
+    /// place to point at the shared rule set.
+    /// </summary>
+    private static string? MetadataProblem(IReadOnlyDictionary<string, string> metadata)
+    {
+        foreach (var (name, value) in metadata)
+        {
+            if (!value.All(c => c is (>= '!' and <= '~') or ' ' or '\t'))
+            {
+                return $"The value of {name} holds characters other than visible ASCII, space and tab.";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Re-hashes this server's copy and checks its metadata; a bad copy is quarantined by the check.</summary>
+    private static async Task<Results<Ok<StoredObject>, NotFound, ProblemHttpResult>> VerifyBlob(string id, BlobStore store, CancellationToken cancellationToken)
+    {
+        if (!ObjectId.TryParse(id, out var objectId))
+        {
+            return InvalidId(id);
+        }
+        var check = await store.CheckAsync(objectId, spend: null, cancellationToken);
+        return check.State switch
+        {
+            CopyState.Good => TypedResults.Ok(new StoredObject(id, check.Size, "OK")),
+            CopyState.Missing => TypedResults.NotFound(),
+            _ => TypedResults.Problem($"This server's copy of {id} was bad ({check.Reason}) and is quarantined.", statusCode: StatusCodes.Status409Conflict, title: "Bad copy"),
+        };
+    }
+
+    private static Ok<ServerIdentity> GetIdentity(BlobStore store) => TypedResults.Ok(new ServerIdentity(store.Identity));
+
+    /// <summary>Not in the original sos: the replicator removes copies left on handoff servers with it. They go to the trash, not away.</summary>
     private static Results<NoContent, NotFound, ProblemHttpResult> DeleteBlob(string id, BlobStore store)
     {
         if (!ObjectId.TryParse(id, out var objectId))

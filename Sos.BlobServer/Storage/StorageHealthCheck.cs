@@ -3,11 +3,18 @@ using Microsoft.Extensions.Options;
 
 namespace Sos.BlobServer.Storage;
 
-/// <summary>Healthy when the store's disk takes a write and has room above the floor.</summary>
+/// <summary>
+/// Healthy when the store's disk takes a write and has room above the floor; unhealthy for good
+/// once a flush failed, since the store then takes no writes until it is restarted.
+/// </summary>
 public sealed class StorageHealthCheck(BlobStore store, IOptions<BlobStoreOptions> options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (store.Fault is { } fault)
+        {
+            return HealthCheckResult.Unhealthy("A flush of the data disk failed: this blob server takes no writes until it is restarted.", fault);
+        }
         var probe = Path.Combine(store.TempDirectory, $"health.{Guid.NewGuid():N}");
         try
         {
