@@ -75,7 +75,7 @@ public sealed class BlobStoreTests : IDisposable
         Assert.Equal(Path.Combine(shard, hex), store.DataPath(id));
         Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(shard, hex)));
         Assert.Equal([hex, hex + ".meta"], FileNames(shard));
-        var stored = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(shard, hex + ".meta")));
+        var stored = MetadataJson(await File.ReadAllTextAsync(Path.Combine(shard, hex + ".meta")));
         Assert.Equal(new Dictionary<string, string> { ["X-Orig-Filename"] = "a.bin" }, stored);
         Assert.Empty(Directory.GetFileSystemEntries(TempFolder));
     }
@@ -97,21 +97,21 @@ public sealed class BlobStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ACopyWithoutMetadataReplacesOneWithMetadataAndRemovesIt()
+    public async Task AWriteWithoutMetadataOfAHeldObjectKeepsTheHeldMetadata()
     {
         var store = CreateStore();
         var bytes = RandomBytes(1000, seed: 21);
         var id = IdOf(bytes);
         await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Mime-Type"] = "text/plain" }, CancellationToken.None);
-        Assert.True(File.Exists(store.DataPath(id) + ".meta"));
 
         var result = await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
 
         Assert.Equal(StoreStatus.Stored, result.Status);
-        Assert.Equal([id.ToString()], FileNames(Path.GetDirectoryName(store.DataPath(id))!));
-        Assert.Empty(store.Find(id)!.Metadata);
+        Assert.Equal([id.ToString(), id + ".meta"], FileNames(Path.GetDirectoryName(store.DataPath(id))!));
+        Assert.Equal("text/plain", store.Find(id)!.Metadata["X-Mime-Type"]);
         Assert.Equal(bytes, ReadAll(store.Find(id)!));
         Assert.Equal([id], store.List());
+        Assert.Empty(Directory.GetFileSystemEntries(TempFolder));
     }
 
     [Fact]
@@ -123,11 +123,12 @@ public sealed class BlobStoreTests : IDisposable
         await store.StoreAsync(IdOf(quarantined), new MemoryStream(quarantined), NoMetadata, CancellationToken.None);
         await store.StoreAsync(IdOf(deleted), new MemoryStream(deleted), NoMetadata, CancellationToken.None);
 
-        Assert.True(store.Quarantine(IdOf(quarantined)));
+        Assert.True(store.Quarantine(IdOf(quarantined), read: null));
         Assert.True(store.Delete(IdOf(deleted)));
 
         Assert.Empty(store.List());
         var kept = Assert.Single(Directory.GetFiles(Path.Combine(_root, ".quarantine")));
+        Assert.Equal(deleted, await File.ReadAllBytesAsync(Assert.Single(Directory.GetFiles(Path.Combine(_root, ".trash")))));
         Assert.Equal(quarantined, await File.ReadAllBytesAsync(kept));
         Assert.False(File.Exists(store.DataPath(IdOf(deleted))));
     }
@@ -229,20 +230,163 @@ public sealed class BlobStoreTests : IDisposable
         Assert.Equal(bytes, await File.ReadAllBytesAsync(store.DataPath(id)));
     }
 
-    [Fact]
-    public async Task DamagedMetadataLeavesTheBytesReadable()
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("")]
+    public async Task ACopyWhoseMetadataDoesNotParseIsQuarantinedNotServedWithEmptyMetadata(string damaged)
     {
         var store = CreateStore();
         var bytes = RandomBytes(500, seed: 10);
         var id = IdOf(bytes);
+        await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Mime-Type"] = "image/png" }, CancellationToken.None);
+        await File.WriteAllTextAsync(store.DataPath(id) + ".meta", damaged);
+
+        Assert.Null(store.Find(id));
+
+        Assert.Empty(store.List());
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Directory.GetFiles(Path.Combine(_root, ".quarantine")).Single(path => !path.EndsWith(".meta", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public async Task AChangedMetadataValueFailsItsChecksumAndTheCopyIsQuarantined()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(500, seed: 30);
+        var id = IdOf(bytes);
+        await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Mime-Type"] = "image/png" }, CancellationToken.None);
+        var meta = store.DataPath(id) + ".meta";
+        // Still valid JSON, one letter different: only the checksum can tell.
+        await File.WriteAllTextAsync(meta, (await File.ReadAllTextAsync(meta)).Replace("image/png", "image/pnh", StringComparison.Ordinal));
+
+        Assert.Null(store.Find(id));
+        Assert.Empty(store.List());
+    }
+
+    [Fact]
+    public async Task MetadataWrittenBeforeChecksumsIsStillRead()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(500, seed: 31);
+        var id = IdOf(bytes);
         await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
-        await File.WriteAllTextAsync(store.DataPath(id) + ".meta", "{not json");
+        await File.WriteAllTextAsync(store.DataPath(id) + ".meta", "{\"X-Mime-Type\":\"text/plain\"}");
 
-        var found = store.Find(id);
+        Assert.Equal("text/plain", store.Find(id)!.Metadata["X-Mime-Type"]);
+    }
 
-        Assert.NotNull(found);
-        Assert.Empty(found.Metadata);
-        Assert.Equal(bytes.Length, found.Length);
+    [Fact]
+    public async Task AReUploadNeverChangesTheMetadataOfAHeldCopy()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(2000, seed: 32);
+        var id = IdOf(bytes);
+        await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Mime-Type"] = "image/png" }, CancellationToken.None);
+
+        var again = await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Mime-Type"] = "text/html", ["X-Poison"] = "1" }, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Stored, again.Status);
+        Assert.Equal(new Dictionary<string, string> { ["X-Mime-Type"] = "image/png" }, store.Find(id)!.Metadata);
+        Assert.Empty(Directory.GetFileSystemEntries(TempFolder));
+    }
+
+    [Fact]
+    public async Task AHeldCopyWithDamagedMetadataIsReplacedWholeByANewWrite()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(2000, seed: 33);
+        var id = IdOf(bytes);
+        await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Mime-Type"] = "image/png" }, CancellationToken.None);
+        await File.WriteAllTextAsync(store.DataPath(id) + ".meta", "{damaged");
+
+        await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Mime-Type"] = "image/gif" }, CancellationToken.None);
+
+        Assert.Equal("image/gif", store.Find(id)!.Metadata["X-Mime-Type"]);
+        Assert.Equal(bytes, ReadAll(store.Find(id)!));
+    }
+
+    [Fact]
+    public async Task ARottenCopyReadWhileAGoodCopyWasRenamedIntoPlaceIsNotWhatGetsQuarantined()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(3000, seed: 34);
+        var id = IdOf(bytes);
+        var rotten = (byte[])bytes.Clone();
+        rotten[7] ^= 0x40;
+        Directory.CreateDirectory(Path.GetDirectoryName(store.DataPath(id))!);
+        await File.WriteAllBytesAsync(store.DataPath(id), rotten);
+
+        using (var read = store.Find(id)!.OpenRead())
+        {
+            var readIdentity = StoredBlob.IdentityOf(read);
+            // While the rotten copy is being read, a re-upload swaps a good one in.
+            await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+            Assert.False(store.Quarantine(id, readIdentity));
+        }
+
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(store.DataPath(id)));
+        Assert.False(Directory.Exists(Path.Combine(_root, ".quarantine")) && Directory.GetFiles(Path.Combine(_root, ".quarantine")).Length > 0);
+    }
+
+    [Fact]
+    public async Task TheFileThatWasReadIsQuarantinedWhenItIsStillInPlace()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(3000, seed: 35);
+        var id = IdOf(bytes);
+        await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+        using (var read = store.Find(id)!.OpenRead())
+        {
+            Assert.True(store.Quarantine(id, StoredBlob.IdentityOf(read)));
+        }
+
+        Assert.Null(store.Find(id));
+    }
+
+    [Fact]
+    public async Task EveryDirectoryAWriteCreatesHasItsParentFlushed()
+    {
+        var flushed = new List<string>();
+        var options = Options.Create(new BlobStoreOptions { Root = _root, MinFreeBytes = 0 });
+        var store = new BlobStore(options, new FsyncCommitter(), NullLogger<BlobStore>.Instance, TimeProvider.System, flushed.Add);
+        Assert.Contains(Path.GetDirectoryName(_root)!, flushed); // the store root itself was created
+        Assert.Contains(_root, flushed); // for .tmp
+        flushed.Clear();
+        var bytes = RandomBytes(100, seed: 36);
+        var hex = IdOf(bytes).ToString();
+
+        await store.StoreAsync(IdOf(bytes), new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+        Assert.Equal([_root, Path.Combine(_root, hex[..2])], flushed);
+    }
+
+    [Fact]
+    public async Task AStoreWhoseFlushFailedRefusesWritesAndKeepsNothing()
+    {
+        var committer = new FailingCommitter(new IOException("write-back failed")) { Faulted = true };
+        var store = CreateStore(committer: committer);
+        var bytes = RandomBytes(100, seed: 37);
+
+        var result = await store.StoreAsync(IdOf(bytes), new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Unavailable, result.Status);
+        Assert.Empty(committer.Staged);
+        AssertNothingStored(store, IdOf(bytes));
+        Assert.NotNull(store.Fault);
+    }
+
+    [Fact]
+    public void TheStoreKeepsItsIdentityAcrossRestartsAndRefusesADamagedOne()
+    {
+        var first = CreateStore().Identity;
+
+        Assert.Matches("^[0-9a-f]{32}$", first);
+        Assert.Equal(first, CreateStore().Identity);
+        Assert.Equal(first, File.ReadAllText(Path.Combine(_root, ".identity")).Trim());
+
+        File.WriteAllText(Path.Combine(_root, ".identity"), "garbage");
+        Assert.Throws<InvalidOperationException>(() => CreateStore());
     }
 
     [Fact]
@@ -253,14 +397,14 @@ public sealed class BlobStoreTests : IDisposable
         var id = IdOf(bytes);
         await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Tag"] = "q" }, CancellationToken.None);
 
-        Assert.True(store.Quarantine(id));
+        Assert.True(store.Quarantine(id, read: null));
 
         Assert.Null(store.Find(id));
         Assert.DoesNotContain(id, store.List());
         var kept = Directory.GetFiles(Path.Combine(_root, ".quarantine"));
         Assert.Equal(2, kept.Length);
         Assert.Equal(bytes, await File.ReadAllBytesAsync(kept.Single(path => !path.EndsWith(".meta", StringComparison.Ordinal))));
-        Assert.False(store.Quarantine(id));
+        Assert.False(store.Quarantine(id, read: null));
     }
 
     [Fact]
@@ -494,6 +638,16 @@ public sealed class BlobStoreTests : IDisposable
         return new BlobStore(Options.Create(options), committer ?? new FsyncCommitter(), NullLogger<BlobStore>.Instance);
     }
 
+    /// <summary>The metadata of a <c>.meta</c> file: after its checksum line, which must match the rest.</summary>
+    private static Dictionary<string, string>? MetadataJson(string file)
+    {
+        var newline = file.IndexOf('\n', StringComparison.Ordinal);
+        Assert.StartsWith("sos-meta-1 ", file, StringComparison.Ordinal);
+        var json = file[(newline + 1)..];
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json))), file["sos-meta-1 ".Length..newline]);
+        return JsonSerializer.Deserialize<Dictionary<string, string>>(json);
+    }
+
     private void AssertNothingStored(BlobStore store, ObjectId id)
     {
         Assert.Null(store.Find(id));
@@ -557,6 +711,13 @@ public sealed class BlobStoreTests : IDisposable
     {
         public List<StagedBlob> Staged { get; } = [];
 
+        /// <summary>As a committer is after a failed flush: it refuses everything.</summary>
+        public bool Faulted { get; init; }
+
+        public Exception? Fault => Faulted ? failure : null;
+
+        public bool NeedsWriterFlush(long size) => true;
+
         public Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
         {
             Staged.Add(staged);
@@ -571,6 +732,8 @@ public sealed class BlobStoreTests : IDisposable
     {
         private readonly FsyncCommitter _inner = new();
 
+        public Exception? Fault => null;
+
         public byte[]? Data { get; private set; }
 
         public Dictionary<string, string>? Metadata { get; private set; }
@@ -580,8 +743,10 @@ public sealed class BlobStoreTests : IDisposable
             Data = await File.ReadAllBytesAsync(staged.TempData, cancellationToken);
             Metadata = staged.TempMetadata is null
                 ? null
-                : JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(staged.TempMetadata, cancellationToken));
+                : MetadataJson(await File.ReadAllTextAsync(staged.TempMetadata, cancellationToken));
             await _inner.CommitAsync(staged, cancellationToken);
         }
+
+        public bool NeedsWriterFlush(long size) => true;
     }
 }

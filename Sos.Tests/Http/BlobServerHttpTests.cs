@@ -1,0 +1,226 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Sos.BlobServer.Storage;
+
+namespace Sos.Tests.Http;
+
+/// <summary>A blob server in process (the factory finds its entry point through <see cref="BlobStore"/>'s assembly): its HTTP rules (scoped tokens, identity, verify, trash, leases, metadata) without the whole cluster.</summary>
+public sealed class BlobServerHttpTests : IDisposable
+{
+    private const string InternalToken = "read-write-token";
+    private const string ReplicatorToken = "replicator-token";
+
+    private readonly string _root = Directory.CreateTempSubdirectory("sos-http-").FullName;
+    private readonly List<IDisposable> _servers = [];
+
+    public void Dispose()
+    {
+        foreach (var server in _servers)
+        {
+            server.Dispose();
+        }
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task DeleteNeedsTheReplicatorTokenAndMovesTheCopyToTheTrash()
+    {
+        var server = Start(withTokens: true);
+        var (id, bytes) = await StoreAsync(Client(server, InternalToken));
+
+        using var anonymous = await Client(server, token: null).DeleteAsync($"/blob/{id}");
+        using var readWrite = await Client(server, InternalToken).DeleteAsync($"/blob/{id}");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, readWrite.StatusCode);
+        Assert.Equal(bytes, await Client(server, InternalToken).GetByteArrayAsync($"/blob/{id}"));
+
+        using var replicator = await Client(server, ReplicatorToken).DeleteAsync($"/blob/{id}");
+        using var again = await Client(server, ReplicatorToken).DeleteAsync($"/blob/{id}");
+
+        Assert.Equal(HttpStatusCode.NoContent, replicator.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client(server, InternalToken).GetAsync($"/blob/{id}")).StatusCode);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Assert.Single(Directory.GetFiles(Path.Combine(_root, ".trash")))));
+    }
+
+    [Fact]
+    public async Task AServerWithoutTokensTakesReadsAndWritesFromAnyoneButRefusesRemovalsAndLeases()
+    {
+        var server = Start(withTokens: false);
+        var client = Client(server, token: null);
+        var (id, bytes) = await StoreAsync(client);
+
+        Assert.Equal(bytes, await client.GetByteArrayAsync($"/blob/{id}"));
+        using var delete = await client.DeleteAsync($"/blob/{id}");
+        using var lease = await client.PutAsJsonAsync("/leases/rebalance", new { holder = "a", seconds = 60 });
+
+        Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, lease.StatusCode);
+        Assert.Equal(bytes, await client.GetByteArrayAsync($"/blob/{id}"));
+    }
+
+    [Fact]
+    public async Task HealthAndLivenessStayOpen()
+    {
+        var client = Client(Start(withTokens: true), token: null);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/alive")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/identity")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheIdentityIsStableAcrossRestartsAndNeedsAToken()
+    {
+        var first = await IdentityOf(Client(Start(withTokens: true), InternalToken));
+        var second = await IdentityOf(Client(Start(withTokens: true), InternalToken));
+
+        Assert.Matches("^[0-9a-f]{32}$", first);
+        Assert.Equal(first, second);
+        Assert.Equal(first, (await File.ReadAllTextAsync(Path.Combine(_root, ".identity"))).Trim());
+    }
+
+    [Fact]
+    public async Task VerifyAnswersOkForAGoodCopyNotFoundForNoneAndConflictForABadOneWhichItQuarantines()
+    {
+        var server = Start(withTokens: true);
+        var client = Client(server, InternalToken);
+        var (id, bytes) = await StoreAsync(client);
+
+        using var good = await client.PostAsync($"/blob/{id}/verify", content: null);
+        Assert.Equal(HttpStatusCode.OK, good.StatusCode);
+        var body = await good.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(id, body.GetProperty("id").GetString());
+        Assert.Equal(bytes.Length, body.GetProperty("size").GetInt64());
+        Assert.Equal("OK", body.GetProperty("status").GetString());
+
+        var path = Path.Combine(_root, id[..2], id[2..4], id);
+        var rotten = (byte[])bytes.Clone();
+        rotten[0] ^= 1;
+        await File.WriteAllBytesAsync(path, rotten);
+        using var bad = await client.PostAsync($"/blob/{id}/verify", content: null);
+        using var gone = await client.PostAsync($"/blob/{id}/verify", content: null);
+
+        Assert.Equal(HttpStatusCode.Conflict, bad.StatusCode);
+        Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/blob/{id}"))).StatusCode);
+        Assert.DoesNotContain(id, await client.GetFromJsonAsync<string[]>("/blobs") ?? []);
+    }
+
+    [Fact]
+    public async Task LeasesGoToOneHolderAtATimeUntilReleasedOrExpired()
+    {
+        var server = Start(withTokens: true);
+        var replicator = Client(server, ReplicatorToken);
+
+        using var first = await replicator.PutAsJsonAsync("/leases/rebalance", new { holder = "a", seconds = 60 });
+        using var taken = await replicator.PutAsJsonAsync("/leases/rebalance", new { holder = "b", seconds = 60 });
+        using var renewed = await replicator.PutAsJsonAsync("/leases/rebalance", new { holder = "a", seconds = 60 });
+        using var releasedByOther = await replicator.DeleteAsync("/leases/rebalance?holder=b");
+        using var withInternalToken = await Client(server, InternalToken).PutAsJsonAsync("/leases/rebalance", new { holder = "c", seconds = 60 });
+        using var released = await replicator.DeleteAsync("/leases/rebalance?holder=a");
+        using var afterRelease = await replicator.PutAsJsonAsync("/leases/rebalance", new { holder = "b", seconds = 1 });
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        using var afterExpiry = await replicator.PutAsJsonAsync("/leases/rebalance", new { holder = "a", seconds = 60 });
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("a", (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("holder").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, releasedByOther.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, withInternalToken.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, afterRelease.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, afterExpiry.StatusCode);
+    }
+
+    [Fact]
+    public async Task ALeaseOutlivesARestartOfTheServer()
+    {
+        using (var acquired = await Client(Start(withTokens: true), ReplicatorToken).PutAsJsonAsync("/leases/rebalance", new { holder = "a", seconds = 600 }))
+        {
+            Assert.Equal(HttpStatusCode.OK, acquired.StatusCode);
+        }
+
+        using var taken = await Client(Start(withTokens: true), ReplicatorToken).PutAsJsonAsync("/leases/rebalance", new { holder = "b", seconds = 60 });
+
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("caf\u00e9")]
+    [InlineData("a\u0001b")]
+    [InlineData("line\u007f")]
+    public async Task MetadataBeyondVisibleAsciiSpaceAndTabIsRefusedAndNothingStored(string value)
+    {
+        var client = Client(Start(withTokens: true), InternalToken);
+        var bytes = TestBytes.Random(100, seed: 3);
+        var id = TestBytes.IdOf(bytes).ToString();
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/blob/{id}") { Content = new ByteArrayContent(bytes) };
+        request.Headers.TryAddWithoutValidation("X-Note", value);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/blob/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task MetadataWithSpacesAndTabsIsStored()
+    {
+        var client = Client(Start(withTokens: true), InternalToken);
+        var bytes = TestBytes.Random(100, seed: 4);
+        var id = TestBytes.IdOf(bytes).ToString();
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/blob/{id}") { Content = new ByteArrayContent(bytes) };
+        request.Headers.TryAddWithoutValidation("X-Note", "a b\tc ~!");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("a b\tc ~!", Assert.Single((await client.GetAsync($"/blob/{id}")).Headers.GetValues("X-Note")));
+    }
+
+    private WebApplicationFactory<BlobStore> Start(bool withTokens)
+    {
+        var factory = new WebApplicationFactory<BlobStore>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("BlobStore:Root", _root);
+            host.UseSetting("BlobStore:MinFreeBytes", "0");
+            host.UseSetting("BlobStore:ScrubBytesPerSecond", "0");
+            if (withTokens)
+            {
+                host.UseSetting("Sos:InternalToken", InternalToken);
+                host.UseSetting("Sos:ReplicatorToken", ReplicatorToken);
+            }
+        });
+        _servers.Add(factory);
+        return factory;
+    }
+
+    private HttpClient Client(WebApplicationFactory<BlobStore> server, string? token)
+    {
+        var client = server.CreateClient();
+        _servers.Add(client);
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return client;
+    }
+
+    private static async Task<(string Id, byte[] Bytes)> StoreAsync(HttpClient client)
+    {
+        var bytes = TestBytes.Random(5000, seed: Random.Shared.Next());
+        var id = TestBytes.IdOf(bytes).ToString();
+        using var response = await client.PutAsync($"/blob/{id}", new ByteArrayContent(bytes));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (id, bytes);
+    }
+
+    private static async Task<string> IdentityOf(HttpClient client) =>
+        (await client.GetFromJsonAsync<JsonElement>("/identity")).GetProperty("id").GetString()!;
+}
