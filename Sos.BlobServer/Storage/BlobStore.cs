@@ -121,8 +121,9 @@ public sealed partial class BlobStore
             BlobServerTelemetry.BytesStored.Add(actual.Size);
             return new StoreResult(StoreStatus.Stored, actual);
         }
-        catch (StoreFaultedException)
+        catch (IOException) when (Fault is not null)
         {
+            // This write's flush failed, or an earlier one did: either way the disk is not trusted.
             activity?.SetStatus(ActivityStatusCode.Error, "store stopped after a failed flush");
             return new StoreResult(StoreStatus.Unavailable, default);
         }
