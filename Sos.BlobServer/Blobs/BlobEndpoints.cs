@@ -81,13 +81,22 @@ public static class BlobEndpoints
             }
         }
         contentType ??= "application/octet-stream";
-        // A whole read is checked against the id as it streams; a range cannot be, and the file
-        // result answers HEAD without reading the bytes and handles Range and the conditionals.
+        // A whole read is checked against the id as it streams. A range (or a conditional read)
+        // goes through the file result, which handles Range and the preconditions and answers
+        // HEAD without reading; each chunk it reads is checked against the sums recorded when
+        // the copy was written.
         if (HttpMethods.IsGet(request.Method) && !IsRangeOrConditional(request.Headers))
         {
             return new VerifiedBlobResult(blob, contentType, store);
         }
-        return TypedResults.Stream(blob.OpenRead(), contentType, lastModified: blob.LastModified,
+        var file = blob.OpenRead();
+        Stream bytes = file;
+        if (blob.Chunks is { } chunks)
+        {
+            var read = StoredBlob.IdentityOf(file);
+            bytes = new ChunkVerifyingStream(file, objectId, chunks, () => store.Quarantine(objectId, read));
+        }
+        return TypedResults.Stream(bytes, contentType, lastModified: blob.LastModified,
             entityTag: new EntityTagHeaderValue($"\"{id}\""), enableRangeProcessing: true);
     }
 

@@ -8,8 +8,8 @@ namespace Sos.BlobServer.Storage;
 
 /// <summary>
 /// The storage engine of a blob server: objects on local disk, free of HTTP. Layout:
-/// <c>root/ab/cd/abcd…</c> for the bytes and <c>abcd….meta</c> (checksummed) for the metadata
-/// beside them, when there is any; writes stage in <c>root/.tmp</c> on the same file system so the
+/// <c>root/ab/cd/abcd…</c> for the bytes and <c>abcd….meta</c> (checksummed) for the metadata and
+/// the chunk sums beside them; writes stage in <c>root/.tmp</c> on the same file system so the
 /// final rename is atomic. Copies found bad go to <c>root/.quarantine</c>, copies removed by the
 /// replicator to <c>root/.trash</c>.
 /// </summary>
@@ -86,15 +86,17 @@ public sealed partial class BlobStore
         }
 
         var tempData = Path.Combine(_temp, $"{id}.{Guid.NewGuid():N}");
-        // No metadata, no .meta file (reads take a missing one as empty): one file create,
-        // write-back and rename fewer per copy.
-        var tempMetadata = metadata.Count == 0 ? null : tempData + MetadataSuffix;
+        // Every copy has a .meta: it holds the chunk sums that reads are checked against.
+        var tempMetadata = tempData + MetadataSuffix;
         try
         {
             HashedContent actual;
+            ChunkSums chunks;
             await using (var file = new FileStream(tempData, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
             {
-                actual = await HashingCopy.CopyAsync(content, file, _options.MaxObjectBytes, cancellationToken);
+                var summing = new ChunkSummingStream(file);
+                actual = await HashingCopy.CopyAsync(content, summing, _options.MaxObjectBytes, cancellationToken);
+                chunks = summing.Sums.Build();
                 if (actual.Id == id && _committer.NeedsWriterFlush(actual.Size))
                 {
                     // Through this handle: only it is sure to hear of a write-back error of these bytes.
@@ -108,11 +110,12 @@ public sealed partial class BlobStore
                 activity?.SetStatus(ActivityStatusCode.Error, "hash mismatch");
                 return new StoreResult(StoreStatus.HashMismatch, actual);
             }
-            if (tempMetadata is not null)
-            {
-                var flush = _committer.NeedsWriterFlush(actual.Size);
-                await FlushOrStopAsync(() => MetadataFile.Write(tempMetadata, metadata, flush), cancellationToken);
-            }
+            // First write wins: a held copy's intact metadata is what this copy carries too.
+            var held = MetadataFile.Read(DataPath(id) + MetadataSuffix);
+            // (A held copy without a .meta has empty metadata; one whose .meta is damaged has none to keep.)
+            var kept = held.State != MetadataState.Damaged && File.Exists(DataPath(id)) ? held.Metadata : metadata;
+            var flush = _committer.NeedsWriterFlush(actual.Size);
+            await FlushOrStopAsync(() => MetadataFile.Write(tempMetadata, kept, chunks, flush), cancellationToken);
             var finalData = DataPath(id);
             CreateDurably(Path.GetDirectoryName(finalData)!);
             await _committer.CommitAsync(new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size), cancellationToken);
@@ -132,10 +135,7 @@ public sealed partial class BlobStore
             // After a commit these are gone. After a failure nothing half-written may stay: a
             // committer answers only once it is done with the files, so deleting them is safe.
             TryDelete(tempData);
-            if (tempMetadata is not null)
-            {
-                TryDelete(tempMetadata);
-            }
+            TryDelete(tempMetadata);
         }
     }
 
@@ -158,7 +158,7 @@ public sealed partial class BlobStore
             QuarantineDamagedMetadata(id, metadata.File);
             return null;
         }
-        return new StoredBlob(id, data, metadata.Metadata);
+        return new StoredBlob(id, data, metadata.Metadata, metadata.Chunks);
     }
 
     /// <summary>

@@ -6,33 +6,36 @@ using Sos.Core.Objects;
 namespace Sos.BlobServer.Storage;
 
 /// <summary>
-/// A copy's <c>.meta</c>: one header line <c>sos-meta-1 &lt;sha-256 of the rest, hex&gt;</c>, then the
-/// metadata as a JSON object. The checksum is made when the copy is written and checked on every
-/// read, so damaged metadata is found (and the copy quarantined) instead of served as empty.
-/// Files without the header line were written before checksums; they are accepted when they
-/// parse, since nothing else can be known about them.
+/// A copy's <c>.meta</c>: a header line <c>sos-meta-2 &lt;sha-256 of the rest, hex&gt;</c>, a line
+/// <c>chunks &lt;length&gt; &lt;chunk sums, hex&gt;</c>, then the metadata as a JSON object. The checksum
+/// is made when the copy is written and checked on every read, so damaged metadata is found (and
+/// the copy quarantined) instead of served as empty. Older files are read too: <c>sos-meta-1</c>
+/// (checksum, no chunk sums) and bare JSON (written before checksums, accepted when it parses,
+/// since nothing else can be known about it).
 /// </summary>
 internal static class MetadataFile
 {
-    private const string Header = "sos-meta-1 ";
+    private const string Header = "sos-meta-2 ";
+    private const string HeaderWithoutChunks = "sos-meta-1 ";
+    private const string ChunksLine = "chunks ";
     private const int MaxBytes = 1024 * 1024; // far above any metadata the APIs accept
 
-    /// <summary>Writes <paramref name="metadata"/>; with <paramref name="flush"/>, makes it durable through the handle that wrote it.</summary>
-    public static void Write(string path, IReadOnlyDictionary<string, string> metadata, bool flush)
+    /// <summary>Writes <paramref name="metadata"/> and <paramref name="chunks"/>; with <paramref name="flush"/>, makes them durable through the handle that wrote them.</summary>
+    public static void Write(string path, IReadOnlyDictionary<string, string> metadata, ChunkSums chunks, bool flush)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(metadata);
-        var header = Encoding.ASCII.GetBytes($"{Header}{Convert.ToHexStringLower(SHA256.HashData(json))}\n");
+        var body = Encoding.ASCII.GetBytes($"{ChunksLine}{chunks}\n").Concat(JsonSerializer.SerializeToUtf8Bytes(metadata)).ToArray();
+        var header = Encoding.ASCII.GetBytes($"{Header}{Convert.ToHexStringLower(SHA256.HashData(body))}\n");
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
         file.Write(header);
-        file.Write(json);
+        file.Write(body);
         if (flush)
         {
             file.Flush(flushToDisk: true);
         }
     }
 
-    /// <summary>True when the file is missing (no metadata) or whole; false when it is damaged or unreadable.</summary>
-    public static bool IsIntact(string path) => Read(path).State != MetadataState.Damaged;
+    /// <summary>True when the file is whole and holds chunk sums: a copy whose metadata is to be kept as it is.</summary>
+    public static bool IsCompleteAndIntact(string path) => Read(path) is { State: MetadataState.Intact, Chunks: not null };
 
     /// <summary>Reads and checks the file; a missing one is empty metadata.</summary>
     public static MetadataRead Read(string path)
@@ -44,7 +47,7 @@ internal static class MetadataFile
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return new MetadataRead(MetadataState.Missing, ObjectMetadata.CreateEmpty(), null);
+            return new MetadataRead(MetadataState.Missing, ObjectMetadata.CreateEmpty(), null, null);
         }
         using (file)
         {
@@ -57,8 +60,8 @@ internal static class MetadataFile
                 }
                 var bytes = new byte[file.Length];
                 file.ReadExactly(bytes);
-                return Parse(bytes) is { } metadata
-                    ? new MetadataRead(MetadataState.Intact, metadata, identity)
+                return Parse(bytes, out var chunks) is { } metadata
+                    ? new MetadataRead(MetadataState.Intact, metadata, identity, chunks)
                     : Damaged(identity);
             }
             catch (IOException)
@@ -68,12 +71,14 @@ internal static class MetadataFile
         }
     }
 
-    private static MetadataRead Damaged(FileIdentity? identity) => new(MetadataState.Damaged, ObjectMetadata.CreateEmpty(), identity);
+    private static MetadataRead Damaged(FileIdentity? identity) => new(MetadataState.Damaged, ObjectMetadata.CreateEmpty(), identity, null);
 
-    private static Dictionary<string, string>? Parse(ReadOnlySpan<byte> bytes)
+    private static Dictionary<string, string>? Parse(ReadOnlySpan<byte> bytes, out ChunkSums? chunks)
     {
+        chunks = null;
         var json = bytes;
-        if (bytes.StartsWith(Encoding.ASCII.GetBytes(Header)))
+        var withChunks = bytes.StartsWith(Encoding.ASCII.GetBytes(Header));
+        if (withChunks || bytes.StartsWith(Encoding.ASCII.GetBytes(HeaderWithoutChunks)))
         {
             var end = bytes.IndexOf((byte)'\n');
             if (end < 0)
@@ -85,6 +90,20 @@ internal static class MetadataFile
             if (!expected.Equals(Convert.ToHexStringLower(SHA256.HashData(json)), StringComparison.Ordinal))
             {
                 return null;
+            }
+            if (withChunks)
+            {
+                var line = json.IndexOf((byte)'\n');
+                if (line < 0 || !json.StartsWith(Encoding.ASCII.GetBytes(ChunksLine)))
+                {
+                    return null;
+                }
+                chunks = ChunkSums.Parse(Encoding.ASCII.GetString(json[ChunksLine.Length..line]));
+                if (chunks is null)
+                {
+                    return null;
+                }
+                json = json[(line + 1)..];
             }
         }
         try

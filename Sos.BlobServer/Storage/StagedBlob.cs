@@ -15,8 +15,8 @@ public sealed record StagedBlob(string TempData, string? TempMetadata, string Fi
     internal IEnumerable<string> TempFiles => TempMetadata is null ? [TempData] : [TempData, TempMetadata];
 
     /// <summary>
-    /// Swaps the write in. First write wins for metadata: when a copy with intact metadata is
-    /// already here, only the bytes are replaced (the new ones are known good, the old ones may
+    /// Swaps the write in. First write wins for metadata: when a copy with intact metadata (and
+    /// chunk sums, which are the same for the same bytes) is already here, only the bytes are replaced (the new ones are known good, the old ones may
     /// have rotted) and the held metadata stays, whatever this write carried. Otherwise the
     /// metadata step comes first, so a reader that finds the new bytes finds their metadata;
     /// without metadata that step deletes a damaged or stray <c>.meta</c>.
@@ -25,7 +25,9 @@ public sealed record StagedBlob(string TempData, string? TempMetadata, string Fi
     {
         lock (SwapLock)
         {
-            var held = File.Exists(FinalData) && MetadataFile.IsIntact(FinalMetadata);
+            // A held copy whose .meta predates chunk sums gets this write's (the store already
+            // copied the held metadata into it), so that its reads can be checked chunk by chunk.
+            var held = File.Exists(FinalData) && MetadataFile.IsCompleteAndIntact(FinalMetadata);
             if (!held)
             {
                 if (TempMetadata is null)

@@ -3,7 +3,7 @@ using Sos.Core.Objects;
 namespace Sos.BlobServer.Storage;
 
 /// <summary>A copy held on this server: what is known about it without reading its bytes.</summary>
-public sealed class StoredBlob(ObjectId id, FileInfo data, IReadOnlyDictionary<string, string> metadata)
+public sealed class StoredBlob(ObjectId id, FileInfo data, IReadOnlyDictionary<string, string> metadata, ChunkSums? chunks = null)
 {
     public ObjectId Id { get; } = id;
 
@@ -12,6 +12,9 @@ public sealed class StoredBlob(ObjectId id, FileInfo data, IReadOnlyDictionary<s
     public DateTimeOffset LastModified { get; } = data.LastWriteTimeUtc;
 
     public IReadOnlyDictionary<string, string> Metadata { get; } = metadata;
+
+    /// <summary>The sums recorded when the copy was written; null for copies older than them.</summary>
+    public ChunkSums? Chunks { get; } = chunks;
 
     /// <summary>Opens the bytes. Unbuffered: callers copy with buffers of their own.</summary>
     public FileStream OpenRead() =>

@@ -43,7 +43,7 @@ public sealed class BlobServerHttpTests : IDisposable
         Assert.Equal(HttpStatusCode.NoContent, replicator.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Client(server, InternalToken).GetAsync($"/blob/{id}")).StatusCode);
-        Assert.Equal(bytes, await File.ReadAllBytesAsync(Assert.Single(Directory.GetFiles(Path.Combine(_root, ".trash")))));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Assert.Single(Directory.GetFiles(Path.Combine(_root, ".trash")), path => !path.EndsWith(".meta", StringComparison.Ordinal))));
     }
 
     [Fact]
@@ -182,6 +182,46 @@ public sealed class BlobServerHttpTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("a b\tc ~!", Assert.Single((await client.GetAsync($"/blob/{id}")).Headers.GetValues("X-Note")));
+    }
+
+    [Fact]
+    public async Task EveryChunkOfARangeIsCheckedAndARangeOverARottenChunkNeverCompletes()
+    {
+        var client = Client(Start(withTokens: true), InternalToken);
+        var bytes = TestBytes.Random(300_000, seed: 5);
+        var id = TestBytes.IdOf(bytes).ToString();
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/blob/{id}", new ByteArrayContent(bytes))).StatusCode);
+        var path = Path.Combine(_root, id[..2], id[2..4], id);
+        var rotten = (byte[])bytes.Clone();
+        rotten[200_000] ^= 0x01; // in the fourth 64 KiB chunk
+        await File.WriteAllBytesAsync(path, rotten);
+
+        // A range in good chunks is served whole.
+        using var good = await RangeAsync(client, id, 70_000, 140_000);
+        Assert.Equal(HttpStatusCode.PartialContent, good.StatusCode);
+        Assert.Equal(bytes[70_000..140_001], await good.Content.ReadAsByteArrayAsync());
+
+        // A range that reaches the rotten chunk never completes as a 206 with its bytes.
+        var completed = false;
+        try
+        {
+            using var bad = await RangeAsync(client, id, 190_000, 210_000);
+            completed = bad.StatusCode == HttpStatusCode.PartialContent && (await bad.Content.ReadAsByteArrayAsync()).Length == 20_001;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+        }
+
+        Assert.False(completed, "a range over a rotten chunk was served complete");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/blob/{id}"))).StatusCode);
+        Assert.Contains(Directory.GetFiles(Path.Combine(_root, ".quarantine")), file => File.ReadAllBytes(file).SequenceEqual(rotten));
+    }
+
+    private static Task<HttpResponseMessage> RangeAsync(HttpClient client, string id, long from, long to)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/blob/{id}");
+        request.Headers.Range = new RangeHeaderValue(from, to);
+        return client.SendAsync(request);
     }
 
     private WebApplicationFactory<BlobStore> Start(bool withTokens)

@@ -81,18 +81,27 @@ public sealed class BlobStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task AnObjectWithoutMetadataGetsNoMetadataFile()
+    public async Task AnObjectWithoutMetadataStillGetsAMetadataFileForItsChunkSums()
     {
         var store = CreateStore();
-        var bytes = RandomBytes(1000, seed: 20);
+        var bytes = RandomBytes(200_000, seed: 20);
         var id = IdOf(bytes);
 
         var result = await store.StoreAsync(id, new MemoryStream(bytes), NoMetadata, CancellationToken.None);
 
         Assert.Equal(StoreStatus.Stored, result.Status);
-        Assert.Equal([id.ToString()], FileNames(Path.GetDirectoryName(store.DataPath(id))!));
-        Assert.Empty(store.Find(id)!.Metadata);
-        Assert.Equal(bytes, ReadAll(store.Find(id)!));
+        Assert.Equal([id.ToString(), id + ".meta"], FileNames(Path.GetDirectoryName(store.DataPath(id))!));
+        var found = store.Find(id)!;
+        Assert.Empty(found.Metadata);
+        Assert.Equal(4, found.Chunks!.Count); // 200,000 bytes in 64 KiB chunks
+        Assert.Equal(bytes.Length, found.Chunks.Length);
+        for (var i = 0; i < 4; i++)
+        {
+            var start = i * ChunkSums.ChunkSize;
+            Assert.True(found.Chunks.Matches(i, bytes.AsSpan(start, Math.Min(ChunkSums.ChunkSize, bytes.Length - start))));
+        }
+        Assert.False(found.Chunks.Matches(0, bytes.AsSpan(1, ChunkSums.ChunkSize)));
+        Assert.Equal(bytes, ReadAll(found));
         Assert.Empty(Directory.GetFileSystemEntries(TempFolder));
     }
 
@@ -127,8 +136,8 @@ public sealed class BlobStoreTests : IDisposable
         Assert.True(store.Delete(IdOf(deleted)));
 
         Assert.Empty(store.List());
-        var kept = Assert.Single(Directory.GetFiles(Path.Combine(_root, ".quarantine")));
-        Assert.Equal(deleted, await File.ReadAllBytesAsync(Assert.Single(Directory.GetFiles(Path.Combine(_root, ".trash")))));
+        var kept = Assert.Single(Directory.GetFiles(Path.Combine(_root, ".quarantine")), path => !path.EndsWith(".meta", StringComparison.Ordinal));
+        Assert.Equal(deleted, await File.ReadAllBytesAsync(Assert.Single(Directory.GetFiles(Path.Combine(_root, ".trash")), path => !path.EndsWith(".meta", StringComparison.Ordinal))));
         Assert.Equal(quarantined, await File.ReadAllBytesAsync(kept));
         Assert.False(File.Exists(store.DataPath(IdOf(deleted))));
     }
@@ -508,7 +517,7 @@ public sealed class BlobStoreTests : IDisposable
         var sorted = crowded.Select(IdOf).Concat(others).Order().ToList();
         var shard = Path.GetDirectoryName(store.DataPath(IdOf(crowded[0])))!;
 
-        Assert.Equal(5, Directory.GetFiles(shard).Length); // no metadata, so no .meta files
+        Assert.Equal(10, Directory.GetFiles(shard).Length); // each with its .meta
         Assert.Equal(sorted, store.List());
         for (var i = 0; i < sorted.Count; i++)
         {
@@ -638,14 +647,15 @@ public sealed class BlobStoreTests : IDisposable
         return new BlobStore(Options.Create(options), committer ?? new FsyncCommitter(), NullLogger<BlobStore>.Instance);
     }
 
-    /// <summary>The metadata of a <c>.meta</c> file: after its checksum line, which must match the rest.</summary>
+    /// <summary>The metadata of a <c>.meta</c> file: after its checksum line, which must match the rest, and its chunk sums.</summary>
     private static Dictionary<string, string>? MetadataJson(string file)
     {
         var newline = file.IndexOf('\n', StringComparison.Ordinal);
-        Assert.StartsWith("sos-meta-1 ", file, StringComparison.Ordinal);
-        var json = file[(newline + 1)..];
-        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json))), file["sos-meta-1 ".Length..newline]);
-        return JsonSerializer.Deserialize<Dictionary<string, string>>(json);
+        Assert.StartsWith("sos-meta-2 ", file, StringComparison.Ordinal);
+        var rest = file[(newline + 1)..];
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(rest))), file["sos-meta-2 ".Length..newline]);
+        Assert.StartsWith("chunks ", rest, StringComparison.Ordinal);
+        return JsonSerializer.Deserialize<Dictionary<string, string>>(rest[(rest.IndexOf('\n', StringComparison.Ordinal) + 1)..]);
     }
 
     private void AssertNothingStored(BlobStore store, ObjectId id)

@@ -87,10 +87,10 @@ public sealed class GroupCommitterTests : IAsyncLifetime
         Assert.All(objects, bytes => Assert.Equal(bytes, File.ReadAllBytes(store.DataPath(TestBytes.IdOf(bytes)))));
         Assert.Empty(TempFiles());
         // Held first flush (the first k writes' bytes); then one for their renames and the other
-        // writes' bytes; then one for the others' renames. No metadata, so one temp file each.
-        Assert.InRange(first.Files.Count, 1, Writes);
+        // writes' bytes; then one for the others' renames. Two temp files each: bytes and .meta.
+        Assert.InRange(first.Files.Count, 2, 2 * Writes);
         Assert.InRange(flush.Calls, 2, 3);
-        Assert.Equal(Writes, flush.FilesCovered);
+        Assert.Equal(2 * Writes, flush.FilesCovered);
     }
 
     [Fact]
@@ -277,7 +277,8 @@ public sealed class GroupCommitterTests : IAsyncLifetime
         {
             var id = TestBytes.IdOf(objects[i]);
             Assert.Equal(objects[i], await File.ReadAllBytesAsync(store.DataPath(id)));
-            Assert.Equal(i % 2 == 1, File.Exists(store.DataPath(id) + ".meta"));
+            Assert.True(File.Exists(store.DataPath(id) + ".meta"));
+            Assert.Equal(i % 2 == 1, store.Find(id)!.Metadata.Count == 1);
         }
         Assert.Equal(objects.Select(TestBytes.IdOf).Order(), store.List());
         Assert.Empty(TempFiles());
