@@ -1,9 +1,9 @@
 namespace Sos.BlobServer.Storage;
 
 /// <summary>
-/// A written, hashed object waiting to become durable under its real name.
-/// <paramref name="TempMetadata"/> is null when the object has no metadata: no <c>.meta</c> is
-/// written for it (reads take a missing one as empty).
+/// A written, hashed object waiting to become durable under its real name. The store always
+/// stages a <c>.meta</c> (it holds the chunk sums); <paramref name="TempMetadata"/> null swaps in
+/// bytes alone and deletes a stray <c>.meta</c> (reads take a missing one as empty).
 /// </summary>
 public sealed record StagedBlob(string TempData, string? TempMetadata, string FinalData, string FinalMetadata, long Size)
 {
