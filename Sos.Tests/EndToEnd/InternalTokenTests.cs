@@ -61,6 +61,25 @@ public sealed class InternalTokenTests(SosAppFixture sos)
     }
 
     [Fact]
+    public async Task TheFrontApisTokenCannotRemoveACopyAndTheReplicatorsMovesItToTheTrash()
+    {
+        var stored = await UploadAsync(SosAppFixture.RandomBytes(700));
+        var holder = sos.ServersHolding(stored.Id)[0];
+        var replicator = sos.BlobServerWithoutToken(holder);
+        replicator.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", sos.ReplicatorToken);
+
+        using var withInternalToken = await sos.BlobServer(holder).DeleteAsync($"/blob/{stored.Id}");
+        Assert.Equal(HttpStatusCode.Forbidden, withInternalToken.StatusCode);
+        Assert.Contains(holder, sos.ServersHolding(stored.Id));
+
+        using var withReplicatorToken = await replicator.DeleteAsync($"/blob/{stored.Id}");
+        Assert.Equal(HttpStatusCode.NoContent, withReplicatorToken.StatusCode);
+        Assert.DoesNotContain(holder, sos.ServersHolding(stored.Id));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(sos.DataDirectory, $"blob{holder}", ".trash"), $"{stored.Id}.*"));
+        Assert.NotEqual(sos.InternalToken, sos.ReplicatorToken);
+    }
+
+    [Fact]
     public async Task TheServicesPresentTheTokenSoUploadAndFetchWork()
     {
         var bytes = SosAppFixture.RandomBytes(3000);

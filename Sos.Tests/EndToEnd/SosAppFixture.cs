@@ -58,6 +58,9 @@ public sealed class SosAppFixture : IAsyncLifetime
     /// <summary>The cluster's internal token this run generated, which the blob servers require.</summary>
     public string InternalToken { get; private set; } = "";
 
+    /// <summary>The token that also removes copies and takes leases: the AppHost gives it only to the replicator.</summary>
+    public string ReplicatorToken { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Sos_AppHost>(
@@ -84,6 +87,7 @@ public sealed class SosAppFixture : IAsyncLifetime
         _app = await appHost.BuildAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
         InternalToken = await appHost.Resources.OfType<ParameterResource>().Single(p => p.Name == "blob-internal-token").GetValueAsync(timeout.Token) ?? "";
+        ReplicatorToken = await appHost.Resources.OfType<ParameterResource>().Single(p => p.Name == "blob-replicator-token").GetValueAsync(timeout.Token) ?? "";
         await _app.StartAsync(timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("upload", timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("download", timeout.Token);
@@ -174,7 +178,7 @@ public sealed class SosAppFixture : IAsyncLifetime
         var servers = string.Join(",", Enumerable.Range(0, BlobServerCount)
             .Select(i => $"blob{i}={(i == down ? new Uri("http://127.0.0.1:9/") : BlobServerUrl(i))}"));
         var result = await ChildProcess.RunAsync("dotnet", [replicator, "--once", "--blob-server", servers, .. extraArgs],
-            environment: new Dictionary<string, string> { ["Sos__InternalToken"] = InternalToken });
+            environment: new Dictionary<string, string> { ["Sos__InternalToken"] = ReplicatorToken });
         return (result.ExitCode, result.Output);
     }
 
