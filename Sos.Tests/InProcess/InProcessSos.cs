@@ -64,16 +64,7 @@ public class InProcessSos : IAsyncLifetime
     {
         // Started side by side: most of a start is waiting, not computing.
         await Task.WhenAll(Enumerable.Range(0, BlobServerCount).Select(i => Task.Run(() => StartBlobServer(i))));
-        var cluster = new Dictionary<string, string?>
-        {
-            ["Sos:InternalToken"] = InternalToken,
-            ["Sos:MinCopies"] = MinCopies.ToString(CultureInfo.InvariantCulture),
-        };
-        for (var i = 0; i < BlobServerCount; i++)
-        {
-            // name=url: placement hashes blobN, exactly as inside the AppHost.
-            cluster[$"Sos:BlobServers:{i}"] = $"blob{i}={BlobServerAddresses[i]}";
-        }
+        var cluster = ClusterSettings();
         var upload = Start<UploadOptions>(new Dictionary<string, string?>(cluster)
         {
             ["Sos:ApiKey"] = _apiKey,
@@ -99,6 +90,19 @@ public class InProcessSos : IAsyncLifetime
             await _services[i].DisposeAsync();
         }
         Directory.Delete(DataDirectory, recursive: true);
+    }
+
+    /// <summary>
+    /// Starts one more download API over the same blob servers, with its cache limited to
+    /// <paramref name="cacheMaxBytes"/> (0: off), and returns a client of it. It stops with the cluster.
+    /// </summary>
+    public async Task<HttpClient> StartDownloadApiAsync(long cacheMaxBytes)
+    {
+        var address = await Start<ObjectCacheOptions>(new Dictionary<string, string?>(ClusterSettings())
+        {
+            ["Download:Cache:MaxBytes"] = cacheMaxBytes.ToString(CultureInfo.InvariantCulture),
+        });
+        return new HttpClient { BaseAddress = address };
     }
 
     /// <summary>Stops blob server <paramref name="index"/>: its port then refuses connections, as a crashed server's does.</summary>
@@ -146,6 +150,22 @@ public class InProcessSos : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<StoredObject>())!;
     }
 
+    /// <summary>What the upload and download APIs are told of the cluster, as the AppHost tells them.</summary>
+    private Dictionary<string, string?> ClusterSettings()
+    {
+        var cluster = new Dictionary<string, string?>
+        {
+            ["Sos:InternalToken"] = InternalToken,
+            ["Sos:MinCopies"] = MinCopies.ToString(CultureInfo.InvariantCulture),
+        };
+        for (var i = 0; i < BlobServerCount; i++)
+        {
+            // name=url: placement hashes blobN, exactly as inside the AppHost.
+            cluster[$"Sos:BlobServers:{i}"] = $"blob{i}={BlobServerAddresses[i]}";
+        }
+        return cluster;
+    }
+
     private void StartBlobServer(int index)
     {
         var server = new ServiceFactory<BlobStoreOptions>(new Dictionary<string, string?>
@@ -171,7 +191,10 @@ public class InProcessSos : IAsyncLifetime
         where TEntryPoint : class
     {
         var service = new ServiceFactory<TEntryPoint>(settings);
-        _services.Add(service);
+        lock (_services)
+        {
+            _services.Add(service);
+        }
         return Task.Run(service.Start);
     }
 }

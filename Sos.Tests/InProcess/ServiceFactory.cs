@@ -20,7 +20,8 @@ internal sealed class ServiceFactory<TEntryPoint> : WebApplicationFactory<TEntry
 
     public ServiceFactory(IReadOnlyDictionary<string, string?> settings)
     {
-        _settings = new Dictionary<string, string?>(settings)
+        // A setting given as null is left out, so the service's own default applies.
+        _settings = new Dictionary<string, string?>(settings.Where(setting => setting.Value is not null))
         {
             // Test output stays readable: the services' warnings and errors only.
             ["Logging:LogLevel:Default"] = "Warning",
