@@ -69,28 +69,51 @@ public static class MetadataRules
     /// </summary>
     public static bool IsStored(string name) =>
         name.StartsWith("X-", StringComparison.OrdinalIgnoreCase)
-        && !NeverStoredNames.Contains(name, StringComparer.OrdinalIgnoreCase)
-        && CheckName(name) is null;
+        && !IsOneOf(name, NeverStoredNames)
+        && !IsRefused(name);
 
     /// <summary>Why a header of this name may not be sent with an upload, or null when it may.</summary>
     private static string? CheckName(string name)
     {
-        if (!name.StartsWith("X-", StringComparison.OrdinalIgnoreCase))
+        if (!IsRefused(name))
         {
             return null;
         }
-        if (ProxyPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-            || ActedOnNames.Contains(name, StringComparer.OrdinalIgnoreCase))
+        if (!IsReserved(name))
         {
             return $"The header '{name}' cannot be stored with an object: proxies or browsers act on it, so it would change how every "
                 + "download of the object is served. Send it without that header.";
         }
-        if (name.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase) && !name.Equals(Sha1Header, StringComparison.OrdinalIgnoreCase))
+        return $"The header '{name}' is in the {ReservedPrefix} prefix that Sos keeps for itself; of those an upload may send only "
+            + $"{Sha1Header} (the SHA-1 of the body, which is checked and not stored).";
+    }
+
+    // Called for every header of every upload and every blob-server answer: plain loops, no allocation.
+    private static bool IsRefused(string name)
+    {
+        foreach (var prefix in ProxyPrefixes)
         {
-            return $"The header '{name}' is in the {ReservedPrefix} prefix that Sos keeps for itself; of those an upload may send only "
-                + $"{Sha1Header} (the SHA-1 of the body, which is checked and not stored).";
+            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
         }
-        return null;
+        return IsOneOf(name, ActedOnNames) || IsReserved(name);
+    }
+
+    private static bool IsReserved(string name) =>
+        name.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase) && !name.Equals(Sha1Header, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsOneOf(string name, string[] names)
+    {
+        foreach (var candidate in names)
+        {
+            if (name.Equals(candidate, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Why this value cannot be stored, or null when it can: visible ASCII (0x21-0x7E), spaces and tabs only.</summary>
