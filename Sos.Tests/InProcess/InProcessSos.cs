@@ -20,7 +20,7 @@ public class InProcessSos : IAsyncLifetime
 {
     public const int BlobServerCount = 3;
     public const int MinCopies = 2;
-    public const long DefaultMaxObjectBytes = 32L * 1024 * 1024;
+    public const long MaxObjectBytes = 32L * 1024 * 1024;
 
     private readonly string? _apiKey;
     private readonly long? _cacheMaxBytes;
@@ -38,8 +38,6 @@ public class InProcessSos : IAsyncLifetime
         _apiKey = apiKey;
         _cacheMaxBytes = cacheMaxBytes;
     }
-
-    public static long MaxObjectBytes => DefaultMaxObjectBytes;
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("sos-inprocess-").FullName;
 

@@ -181,7 +181,7 @@ public sealed class UploadAndFetchTests(InProcessSos sos)
     [Fact]
     public async Task AnUploadOverTheMaximumSizeIsRefusedAndNothingIsStored()
     {
-        var bytes = TestBytes.Fresh((int)InProcessSos.DefaultMaxObjectBytes + 1);
+        var bytes = TestBytes.Fresh((int)InProcessSos.MaxObjectBytes + 1);
 
         // As curl does for large bodies: the answer comes before the body is sent at all.
         using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(bytes) };
