@@ -5,6 +5,8 @@
 #   bench/chaos.sh --seconds 600       # the 10-minute run of docs/reliability.md
 #   bench/chaos.sh --base-port 3500    # ports base (upload), base+1 (download), base+2.. (blob servers)
 #   bench/chaos.sh --workers 4 --seed 7 --keep   # load concurrency, reproducible choices, keep the work dir
+#   bench/chaos.sh --no-build          # use the Release binaries already built
+#   bench/chaos.sh --warmup 15         # seconds of load without faults first (default 15)
 #
 # Builds Release and starts the real services: 5 blob servers (blob0-2 on the local disk, blob3
 # on a loop-mounted ext4 whose write-back can be made to fail, blob4 on a small tmpfs that is
@@ -21,17 +23,21 @@ set -euo pipefail
 
 BASE_PORT=3500
 RUN_SECONDS=60
+WARMUP_SECONDS=15
 WORKERS=4
 SEED=$$
 KEEP=false
+BUILD=true
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --seconds) RUN_SECONDS="$2"; shift 2 ;;
+    --warmup) WARMUP_SECONDS="$2"; shift 2 ;;
     --workers) WORKERS="$2"; shift 2 ;;
     --seed) SEED="$2"; shift 2 ;;
     --keep) KEEP=true; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --no-build) BUILD=false; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -192,10 +198,12 @@ stop() { # stop NAME SIGNAL: by the pid we recorded, and wait until it is gone
 UPLOAD_URL="http://127.0.0.1:$BASE_PORT"
 DOWNLOAD_URL="http://127.0.0.1:$((BASE_PORT + 1))"
 
-log "building Release"
-for project in Sos.BlobServer Sos.UploadApi Sos.DownloadApi Sos.Replicator bench/Sos.Chaos; do
-  dotnet build "$REPO/$project" -c Release -v q -nologo >/dev/null
-done
+if $BUILD; then
+  log "building Release"
+  for project in Sos.BlobServer Sos.UploadApi Sos.DownloadApi Sos.Replicator bench/Sos.Chaos; do
+    dotnet build "$REPO/$project" -c Release -v q -nologo >/dev/null
+  done
+fi
 REPLICATOR=(dotnet "$REPO/Sos.Replicator/bin/Release/net10.0/Sos.Replicator.dll")
 CHAOS=(dotnet "$REPO/bench/Sos.Chaos/bin/Release/net10.0/Sos.Chaos.dll")
 
@@ -311,19 +319,14 @@ replicator_loop() { # NAME LIST: passes with --rebalance, back to back
     rm -f "$PIDS/replicator-$name"
     passes=$((passes + 1)); ((code == 0)) || failed=$((failed + 1))
     echo "$passes $failed" >"$WORK/replicator-$name.count"
-    pause 1
+    pause 3
   done
 }
 
-log "work dir $WORK; ${RUN_SECONDS}s of load and faults (seed $SEED)"
-# Each loop is a subshell of its own: it must not run this script's clean-up when it ends.
-for loop in kill_loop strace_loop writeback_loop fill_loop "replicator_loop named $NAMED_LIST" "replicator_loop plain $PLAIN_LIST"; do
-  (trap - EXIT INT TERM; $loop) &
-  name=${loop%% *}; [[ $loop == replicator_loop* ]] && name="replicator-$(echo "$loop" | cut -d' ' -f2)"
-  echo $! >"$PIDS/loop.$name"
-done
-
-# In the background and waited for, so that Ctrl-C or SIGTERM reaches the trap at once.
+# A short warm-up without faults: the services compile their hot paths (on a busy machine the
+# first requests take seconds each), and there are acknowledged objects to re-upload and fetch
+# from the first second of the faults. Its objects are audited and its answers checked like the rest.
+# Long commands run in the background and are waited for, so that Ctrl-C or SIGTERM reaches the trap at once.
 in_foreground() { # NAME COMMAND...: runs it as a recorded child, returns its exit code
   local name=$1; shift
   "$@" &
@@ -333,10 +336,23 @@ in_foreground() { # NAME COMMAND...: runs it as a recorded child, returns its ex
   rm -f "$PIDS/$name"
   return $code
 }
+load() { # SECONDS SEED
+  in_foreground load "${CHAOS[@]}" load --upload "$UPLOAD_URL" --download "$DOWNLOAD_URL" --seconds "$1" --workers "$WORKERS" --seed "$2" \
+    --ledger "$WORK/ledger.jsonl" --counters "$WORK/load.json" --problems "$WORK/problems.jsonl"
+}
+log "warm-up: ${WARMUP_SECONDS}s of load without faults"
+load "$WARMUP_SECONDS" "$((SEED + 1))" || log "the warm-up load ended with $?"
+
+log "work dir $WORK; ${RUN_SECONDS}s of load and faults (seed $SEED)"
+# Each loop is a subshell of its own: it must not run this script's clean-up when it ends.
+for loop in kill_loop strace_loop writeback_loop fill_loop "replicator_loop named $NAMED_LIST" "replicator_loop plain $PLAIN_LIST"; do
+  (trap - EXIT INT TERM; $loop) &
+  name=${loop%% *}; [[ $loop == replicator_loop* ]] && name="replicator-$(echo "$loop" | cut -d' ' -f2)"
+  echo $! >"$PIDS/loop.$name"
+done
 
 load_status=0
-in_foreground load "${CHAOS[@]}" load --upload "$UPLOAD_URL" --download "$DOWNLOAD_URL" --seconds "$RUN_SECONDS" --workers "$WORKERS" --seed "$SEED" \
-  --ledger "$WORK/ledger.jsonl" --counters "$WORK/load.json" --problems "$WORK/problems.jsonl" || load_status=$?
+load "$RUN_SECONDS" "$SEED" || load_status=$?
 ((load_status == 0)) || log "the load generator ended with $load_status"
 
 # --- the end: quiesce, look for temp files, drop what is cached, restart, one pass, audit --------

@@ -39,6 +39,7 @@ internal static class ChaosReport
             ("  hostile re-uploads", $"{L("hostile_reuploads")}: refused (400) {L("hostile_refused")}, accepted {L("hostile_accepted")}, failed {L("hostile_failed")} {Breakdown(load, "hostile_failed_")}"),
             ("  fetches (whole / range / after re-upload)", $"{L("fetch_whole")} / {L("fetch_range")} / {L("fetch_after_hostile")}"),
             ("  fetch outcomes", $"ok {L("fetch_ok")}, wrong {L("fetch_wrong")}, cut short {L("fetch_aborted")}, unavailable {L("fetch_unavailable")}, 404 {L("fetch_notfound")}, other {L("fetch_unexpected")}"),
+            ("mean ms (upload / re-upload / fetch)", $"{Mean(load, "upload")} / {Mean(load, "reupload")} / {Mean(load, "fetch")}"),
             ("faults", string.Join(", ", faults.Select(pair => $"{pair.Key} {pair.Value}"))),
             ("replicators", string.Join(", ", replicator.Select(pair => $"{pair.Key} {pair.Value}"))),
             ("final pass", $"{facts.GetValueOrDefault("final_pass", "?")} (exit {facts.GetValueOrDefault("final_pass_exit", "?")})"),
@@ -93,6 +94,9 @@ internal static class ChaosReport
         Console.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
         return failed ? 1 : 0;
     }
+
+    private static string Mean(IReadOnlyDictionary<string, long> counts, string kind) =>
+        counts.GetValueOrDefault($"n_{kind}") is > 0 and var n ? (counts.GetValueOrDefault($"ms_{kind}") / n).ToString(CultureInfo.InvariantCulture) : "-";
 
     private static string Breakdown(IReadOnlyDictionary<string, long> counts, string prefix)
     {

@@ -38,24 +38,33 @@ internal sealed class LoadRun(LoadSettings settings, Ledger ledger, Tally tally,
             var roll = random.NextDouble();
             var target = ledger.Count < 3 ? null : ledger.Pick(random);
             tally.Add("operations");
+            var started = clock.ElapsedMilliseconds;
+            string kind;
             if (target is null || roll < 0.35)
             {
+                kind = "upload";
                 await UploadNewAsync(random, cancellationToken);
             }
             else if (roll < 0.47)
             {
+                kind = "reupload";
                 await ReuploadHostileAsync(random, target, cancellationToken);
             }
             else if (roll < 0.77)
             {
+                kind = "fetch";
                 await FetchAsync("fetch_whole", target, null, cancellationToken);
             }
             else
             {
+                kind = "fetch";
                 var from = random.NextInt64(target.Size);
                 var to = Math.Min(target.Size - 1, from + random.NextInt64(256 * 1024));
                 await FetchAsync("fetch_range", target, (from, to), cancellationToken);
             }
+            // Time per kind of operation: under faults a slow server shows here before anywhere else.
+            tally.Add($"ms_{kind}", clock.ElapsedMilliseconds - started);
+            tally.Add($"n_{kind}");
         }
     }
 

@@ -9,7 +9,7 @@ var workers = new Option<int>("--workers") { Description = "Operations in flight
 var seed = new Option<int>("--seed") { Description = "Seeds the choice of operations and sizes.", DefaultValueFactory = _ => Environment.ProcessId };
 var maxBigMib = new Option<int>("--max-big-mib") { Description = "Largest multi-MiB upload, in MiB.", DefaultValueFactory = _ => 6 };
 var ledgerFile = new Option<FileInfo>("--ledger") { Description = "Acknowledged uploads, one JSON line each (appended by load, read by audit).", Required = true };
-var countersFile = new Option<FileInfo>("--counters") { Description = "The load's counters (written by load, read by audit).", Required = true };
+var countersFile = new Option<FileInfo>("--counters") { Description = "The load's counters (continued and written by load, read by audit).", Required = true };
 var problemsFile = new Option<FileInfo>("--problems") { Description = "Every wrong answer and bad copy, one JSON line each.", Required = true };
 var blobs = new Option<string[]>("--blob") { Description = "A blob server as name=url=data-root (repeat).", Required = true, AllowMultipleArgumentsPerToken = false };
 var token = new Option<string?>("--token") { Description = "The blob servers' read token (Sos:InternalToken)." };
@@ -24,6 +24,7 @@ load.SetAction(async (result, cancellationToken) =>
 {
     using var ledger = new Ledger(result.GetRequiredValue(ledgerFile).FullName);
     using var tally = new Tally(result.GetRequiredValue(problemsFile).FullName);
+    tally.Resume(result.GetRequiredValue(countersFile).FullName);
     using var client = new ChaosClient(TimeSpan.FromMinutes(2));
     var settings = new LoadSettings(result.GetRequiredValue(uploadApi), result.GetRequiredValue(downloadApi),
         TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(workers), result.GetValue(seed), result.GetValue(maxBigMib) * 1024L * 1024);

@@ -19,6 +19,15 @@ internal sealed class Tally : IDisposable
         }
     }
 
+    /// <summary>Continues the counts saved by an earlier phase (the warm-up before the faults).</summary>
+    public void Resume(string path)
+    {
+        foreach (var (name, count) in Load(path))
+        {
+            Add(name, count);
+        }
+    }
+
     public void Add(string name, long by = 1) => _counts.AddOrUpdate(name, by, (_, count) => count + by);
 
     public long this[string name] => _counts.GetValueOrDefault(name);
