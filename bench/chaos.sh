@@ -240,7 +240,7 @@ if "${REPLICATOR[@]}" --help 2>/dev/null | grep -q -- '--verify'; then FINAL_PAS
 
 # --- faults ------------------------------------------------------------------------------------
 
-END=$((SECONDS + RUN_SECONDS))
+END=0 # set when the faults start, after the warm-up
 running() { [[ ! -e "$STOP" && $SECONDS -lt $END ]]; }
 pause() { local s=$1; while ((s-- > 0)) && running; do sleep 1; done; }
 
@@ -344,6 +344,7 @@ log "warm-up: ${WARMUP_SECONDS}s of load without faults"
 load "$WARMUP_SECONDS" "$((SEED + 1))" || log "the warm-up load ended with $?"
 
 log "work dir $WORK; ${RUN_SECONDS}s of load and faults (seed $SEED)"
+END=$((SECONDS + RUN_SECONDS))
 # Each loop is a subshell of its own: it must not run this script's clean-up when it ends.
 for loop in kill_loop strace_loop writeback_loop fill_loop "replicator_loop named $NAMED_LIST" "replicator_loop plain $PLAIN_LIST"; do
   (trap - EXIT INT TERM; $loop) &

@@ -40,6 +40,7 @@ internal static class ChaosReport
             ("  fetches (whole / range / after re-upload)", $"{L("fetch_whole")} / {L("fetch_range")} / {L("fetch_after_hostile")}"),
             ("  fetch outcomes", $"ok {L("fetch_ok")}, wrong {L("fetch_wrong")}, cut short {L("fetch_aborted")}, unavailable {L("fetch_unavailable")}, 404 {L("fetch_notfound")}, other {L("fetch_unexpected")}"),
             ("mean ms (upload / re-upload / fetch)", $"{Mean(load, "upload")} / {Mean(load, "reupload")} / {Mean(load, "fetch")}"),
+            ("operations over 20 s (upload / re-upload / fetch)", $"{L("slow_upload")} / {L("slow_reupload")} / {L("slow_fetch")}"),
             ("faults", string.Join(", ", faults.Select(pair => $"{pair.Key} {pair.Value}"))),
             ("replicators", string.Join(", ", replicator.Select(pair => $"{pair.Key} {pair.Value}"))),
             ("final pass", $"{facts.GetValueOrDefault("final_pass", "?")} (exit {facts.GetValueOrDefault("final_pass_exit", "?")})"),

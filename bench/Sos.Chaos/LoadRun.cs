@@ -63,7 +63,14 @@ internal sealed class LoadRun(LoadSettings settings, Ledger ledger, Tally tally,
                 await FetchAsync("fetch_range", target, (from, to), cancellationToken);
             }
             // Time per kind of operation: under faults a slow server shows here before anywhere else.
-            tally.Add($"ms_{kind}", clock.ElapsedMilliseconds - started);
+            var took = clock.ElapsedMilliseconds - started;
+            tally.Add($"ms_{kind}", took);
+            if (took > 20_000)
+            {
+                tally.Add($"slow_{kind}");
+                await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"[chaos] {clock.Elapsed.TotalSeconds:F0}s: a {kind} of {target?.Id ?? "a new object"} took {took} ms"));
+            }
             tally.Add($"n_{kind}");
         }
     }
