@@ -65,6 +65,7 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   touch "$STOP"
+  disown -a 2>/dev/null || true # no "Killed" notices: each is reaped below by its pid
   # Fault loops first, so that none restarts a server while the servers are stopped.
   local killed=()
   for file in "$PIDS"/loop.* "$PIDS"/*; do
