@@ -81,7 +81,10 @@ cleanup() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   wait 2>/dev/null || true
-  rm -f "$WORK/wb/fill" "$WORK/full/fill" 2>/dev/null || true
+  rm -f "$WORK/wb/fill" "$WORK/blob$FULL_BLOB/.chaos-fill" 2>/dev/null || true
+  if $KEEP; then # the two small disks go with their mounts: keep what they hold for a look
+    for i in $WB_BLOB $FULL_BLOB; do mountpoint -q "$WORK/blob$i" && cp -a "$WORK/blob$i" "$WORK/blob$i.kept" 2>/dev/null || true; done
+  fi
   for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
     umount "${MOUNTS[$i]}" 2>/dev/null || umount -l "${MOUNTS[$i]}" 2>/dev/null || log "could not unmount ${MOUNTS[$i]}"
     if [[ -n "$LOOP_DEV" && "${MOUNTS[$i]}" == "$WORK/blob$WB_BLOB" ]]; then losetup -d "$LOOP_DEV" 2>/dev/null || true; LOOP_DEV=""; fi
