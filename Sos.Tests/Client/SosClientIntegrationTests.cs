@@ -77,7 +77,7 @@ public sealed class SosClientIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AServiceWideStandardResilienceHandlerDoesNotReplayAStreamedUpload()
+    public async Task AServiceWideStandardResilienceHandlerIsReplacedByTheClientsOwnPolicy()
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration["ConnectionStrings:sos"] = $"Upload={_sos.Url};Download={_sos.Url};Key=k3y";
@@ -91,6 +91,16 @@ public sealed class SosClientIntegrationTests : IAsyncLifetime
             host.Services.GetRequiredService<SosClient>().UploadAsync(new NonSeekableStream(TestBytes.Random(1000, seed: 1))));
 
         Assert.Equal(1, _sos.UploadAttempts);
+        // One resilience handler in the chain, the client's: the standard one (30 s total timeout,
+        // retries of any method) would sit above it.
+        var handlers = new List<HttpMessageHandler>();
+        for (HttpMessageHandler? handler = host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(SosClient.ActivitySourceName);
+             handler is not null;
+             handler = (handler as DelegatingHandler)?.InnerHandler)
+        {
+            handlers.Add(handler);
+        }
+        Assert.Single(handlers, handler => handler is Microsoft.Extensions.Http.Resilience.ResilienceHandler);
     }
 
     [Fact]
