@@ -1,3 +1,5 @@
+using Sos.Replicator.Replication;
+
 namespace Sos.Replicator;
 
 /// <summary>The replicator's exit codes: what a cron job, CronJob or Container Apps job acts on.</summary>
@@ -22,4 +24,10 @@ internal static class ExitCodes
     /// cannot vouch for their copies.
     /// </summary>
     public const int NotAllVerified = 3;
+
+    /// <summary>The verdict of a <c>--once</c> pass.</summary>
+    public static int Of(ReplicationReport report) =>
+        !report.AtMinimum ? BelowMinimum
+        : !report.FullyVerified ? NotAllVerified
+        : Success;
 }

@@ -131,9 +131,7 @@ internal static partial class ReplicatorJob
         try
         {
             var report = await RunPassAsync(services, cancellationToken);
-            return !report.AtMinimum ? ExitCodes.BelowMinimum
-                : !report.FullyVerified ? ExitCodes.NotAllVerified
-                : ExitCodes.Success;
+            return ExitCodes.Of(report);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
