@@ -74,7 +74,7 @@ internal sealed class ReplicatorCommand : RootCommand
 
     private readonly Option<bool> _verbose = new("--verbose")
     {
-        Description = "Log every copy.",
+        Description = "Log every copy and every attempt.",
     };
 
     public ReplicatorCommand()

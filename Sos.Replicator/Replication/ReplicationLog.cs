@@ -67,6 +67,9 @@ internal static partial class ReplicationLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Server} gave no identity ({Reason}): the pass cannot tell whether another configured name reaches the same server, so it removes no copy")]
     public static partial void IdentityUnknown(ILogger logger, BlobServer server, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Servers} gave no identity and cannot be asked to verify a copy: this pass counts none of their copies, and sends them none")]
+    public static partial void CannotVerify(ILogger logger, string servers);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "{Server} and {Kept} are one blob server (identity {Identity}): counted once, as {Kept}. Name each server once in the configuration")]
     public static partial void DuplicateIdentity(ILogger logger, BlobServer server, BlobServer kept, string identity);
 

@@ -42,7 +42,12 @@ internal sealed class ReplicationPass(
             {
                 ReplicationLog.TooFewServers(logger, planner.Servers.Count, planner.MinCopies);
             }
-            var state = new PassState(planner, tally, lease, new VerifyBudget(settings.VerifyMaxBytes));
+            var cannotVerify = view.Unidentified.Aggregate(0UL, (mask, server) => mask | planner.BitOf(server));
+            if (settings.Verify && cannotVerify != 0)
+            {
+                ReplicationLog.CannotVerify(logger, string.Join(", ", view.Unidentified));
+            }
+            var state = new PassState(planner, tally, lease, new VerifyBudget(settings.VerifyMaxBytes), cannotVerify);
             await RunObjectsAsync(state, cancellationToken);
             if (lease is not null && !lease.IsHeld)
             {
@@ -285,6 +290,11 @@ internal sealed class ReplicationPass(
             var bit = ReplicationPlanner.Bit(index);
             if ((listed.Holders & bit) == 0)
             {
+                continue;
+            }
+            if ((state.CannotVerify & bit) != 0)
+            {
+                unknown |= bit;
                 continue;
             }
             switch (await VerifyAsync(listed.Id, servers[index], state, cancellationToken))

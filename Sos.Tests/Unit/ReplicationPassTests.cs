@@ -227,6 +227,29 @@ public sealed class ReplicationPassTests
     }
 
     [Fact]
+    public async Task AVerifyPassCountsNoCopyOnAServerThatCannotVerifyAndCopiesElsewhere()
+    {
+        var fake = new FakeBlobServers();
+        fake.Add(Identity(0), "http://blob0/");
+        fake.Add(Identity(1), "http://blob1/");
+        fake.Add("", "http://blob2/"); // an original sos blob server: no identity, no verify
+        var cluster = Cluster("blob0=http://blob0", "blob1=http://blob1", "blob2=http://blob2");
+        var id = Id("unverifiable");
+        var original = cluster.Servers[2];
+        var other = cluster.Rank(id).First(server => server != original);
+        fake[original].Good.Add(id);
+        fake[other].Good.Add(id);
+
+        var report = await Pass(fake, cluster, Verifying()).RunAsync(CancellationToken.None);
+
+        Assert.DoesNotContain(fake.Verifications, verification => verification.Server == fake[original]);
+        Assert.Equal(1, report.UnderReplicatedBefore);
+        Assert.Equal(1, report.Copies);
+        Assert.Contains(id, fake[original].Good);
+        Assert.Equal(3, fake.GoodCopies(id));
+    }
+
+    [Fact]
     public async Task AVerifyPassFailsWhileAnObjectLacksItsMinimumOfVerifiedCopies()
     {
         var fake = new FakeBlobServers();
