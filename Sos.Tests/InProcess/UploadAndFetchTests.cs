@@ -57,8 +57,9 @@ public sealed class UploadAndFetchTests(InProcessSos sos)
         {
             var shard = Path.GetDirectoryName(sos.CopyPath(server, first.Id))!;
             var copies = Directory.Exists(shard) ? Directory.GetFiles(shard, first.Id + "*") : [];
-            // At most the bytes (no metadata was sent, so no .meta beside them), never a second copy.
-            Assert.True(copies.Length is 0 or 1, $"blob{server} holds {string.Join(", ", copies)}");
+            // At most the bytes and their .meta (chunk sums), never a second copy.
+            Assert.True(copies.Length == 0 || copies.Order(StringComparer.Ordinal).SequenceEqual([sos.CopyPath(server, first.Id), sos.CopyPath(server, first.Id) + ".meta"]),
+                $"blob{server} holds {string.Join(", ", copies)}");
         }
         Assert.Equal(2, sos.ServersHolding(first.Id).Length);
     }
