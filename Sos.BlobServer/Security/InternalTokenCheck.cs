@@ -12,7 +12,7 @@ namespace Sos.BlobServer.Security;
 /// </summary>
 public static partial class InternalTokenCheck
 {
-    private static readonly PathString[] OpenPaths = ["/health", "/alive"];
+    private static readonly PathString[] OpenPaths = [ServiceDefaultsExtensions.HealthPath, ServiceDefaultsExtensions.AlivePath];
 
     public static WebApplicationBuilder AddInternalTokenCheck(this WebApplicationBuilder builder)
     {
