@@ -404,8 +404,9 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     /// </summary>
     private static async Task<ObjectRead> ReadCheckedAsync(BlobServer server, ObjectId id, ObjectInfo info, Stream network, int maxBytes, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var capacity = info.Length is { } length ? (int)length : maxBytes;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1));
+        // A chunked body needs room for the probe byte that tells it is larger than what is read ahead.
+        var capacity = info.Length is { } length ? (int)length : Math.Max(maxBytes - 1, 0);
+        var buffer = ArrayPool<byte>.Shared.Rent(info.Length is null ? capacity + 1 : Math.Max(capacity, 1));
         var verifying = new VerifyingReadStream(network, id, info.Length);
         try
         {

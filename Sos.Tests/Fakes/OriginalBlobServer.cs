@@ -25,6 +25,9 @@ internal sealed class OriginalBlobServer : IAsyncDisposable
     /// <summary>Whether HEAD gives Content-Length (Go's does for small bodies only); off by default.</summary>
     public bool HeadGivesLength { get; set; }
 
+    /// <summary>Send GET bodies with a Content-Length, as a Sos blob server does; off (chunked) by default.</summary>
+    public bool SendLength { get; set; }
+
     /// <summary>Serve these bytes instead of the stored ones (a rotten copy).</summary>
     public Func<byte[], byte[]> Serve { get; set; } = bytes => bytes;
 
@@ -91,6 +94,10 @@ internal sealed class OriginalBlobServer : IAsyncDisposable
                 context.Response.ContentLength = bytes.Length;
             }
             return;
+        }
+        if (SendLength)
+        {
+            context.Response.ContentLength = bytes.Length;
         }
         // Written in pieces with no Content-Length: Kestrel sends it chunked, as Go does.
         await context.Response.StartAsync();
