@@ -34,9 +34,12 @@ public static class ClusterServiceCollectionExtensions
         services.TryAddSingleton<BlobCluster>();
         services.AddOptions<InternalTokenOptions>().BindConfiguration(InternalTokenOptions.SectionName);
         services.TryAddTransient<InternalTokenHandler>();
-        // Each attempt is routine (Debug); the cluster layer logs the failure a caller sees, once, at Warning.
+        // Each attempt, retry and pipeline run is routine (Debug); the cluster layer logs the
+        // failure a caller sees, once, at Warning.
         services.Configure<TelemetryOptions>(telemetry => telemetry.SeverityProvider = args =>
-            args.Event.EventName is "ExecutionAttempt" or "OnRetry" ? ResilienceEventSeverity.Debug : args.Event.Severity);
+            args.Event.EventName is "ExecutionAttempt" or "OnRetry" or "PipelineExecuting" or "PipelineExecuted"
+                ? ResilienceEventSeverity.Debug
+                : args.Event.Severity);
         return services.AddHttpClient<ClusterClient>().ConfigureForBlobTraffic();
     }
 

@@ -46,7 +46,7 @@ public sealed class ObjectRead : IDisposable
     /// The whole object, read and checked against its id before this answer was given (small
     /// objects), or null. Valid until the read is disposed.
     /// </summary>
-    public ReadOnlyMemory<byte>? CheckedBytes => _checked && Body is PooledBytesStream pooled ? pooled.Bytes : null;
+    public ReadOnlyMemory<byte>? CheckedBytes => _checked && Body is PooledBytesStream pooled ? pooled.Bytes : (ReadOnlyMemory<byte>?)null;
 
     /// <summary>Requests sent to blob servers for this read, and how many of them failed.</summary>
     public int Requests { get; private set; }
