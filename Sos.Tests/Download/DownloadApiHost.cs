@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Sos.DownloadApi;
 using Sos.DownloadApi.Fetch;
 using Sos.Tests.Fakes;
@@ -7,7 +8,7 @@ namespace Sos.Tests.Download;
 /// <summary>The download API in the test process, over the given blob servers.</summary>
 internal static class DownloadApiHost
 {
-    public static Task<InProcessApp> StartAsync(IEnumerable<Uri> blobServers, IDictionary<string, string?>? extra = null)
+    public static Task<InProcessApp> StartAsync(IEnumerable<Uri> blobServers, IDictionary<string, string?>? extra = null, Action<WebApplicationBuilder>? configure = null)
     {
         var settings = new Dictionary<string, string?>();
         var index = 0;
@@ -19,6 +20,10 @@ internal static class DownloadApiHost
         {
             settings[key] = value;
         }
-        return InProcessApp.StartAsync(builder => builder.AddDownloadApi(), app => app.MapFetchEndpoints(), settings);
+        return InProcessApp.StartAsync(builder =>
+        {
+            configure?.Invoke(builder);
+            builder.AddDownloadApi();
+        }, app => app.MapFetchEndpoints(), settings);
     }
 }

@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Sos.Tests.Fakes;
@@ -21,7 +23,16 @@ public sealed class SlowReaderTests
         blob.SendLength = true;
         var bytes = TestBytes.Random(1024 * 1024, 20);
         blob.Hold(bytes);
-        await using var download = await DownloadApiHost.StartAsync([blob.Address], new Dictionary<string, string?> { ["Download:Cache:MaxBytes"] = "0" });
+        await using var download = await DownloadApiHost.StartAsync([blob.Address], new Dictionary<string, string?> { ["Download:Cache:MaxBytes"] = "0" },
+            // Small kernel send buffers (accepted sockets inherit them from the listener), as a
+            // busy machine's would be: otherwise loopback takes in a whole MiB, the response
+            // completes at once, and nothing is held however the download is written.
+            builder => builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endpoint =>
+            {
+                var listener = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                listener.SendBufferSize = 4096;
+                return listener;
+            }));
         var path = $"/fetch/{TestBytes.IdOf(bytes)}";
         using (var http = new HttpClient { BaseAddress = download.Address })
         {
