@@ -6,16 +6,6 @@ using Sos.Replicator.Replication;
 
 namespace Sos.Replicator;
 
-/// <summary>What the command line asked for.</summary>
-/// <param name="Once">One pass, then exit with its verdict.</param>
-/// <param name="Interval">Without <paramref name="Once"/>, the wait between passes.</param>
-/// <param name="Verbose">Log every copy.</param>
-/// <param name="MinCopies">Null when not given: the configured <c>Sos:MinCopies</c> (the AppHost's) stands.</param>
-/// <param name="BlobServers">Null when not given: the configured <c>Sos:BlobServers</c> (the AppHost's) stand.</param>
-/// <param name="Pass">How each pass runs.</param>
-internal sealed record ReplicatorInvocation(
-    bool Once, TimeSpan Interval, bool Verbose, int? MinCopies, IReadOnlyList<BlobServer>? BlobServers, ReplicationSettings Pass);
-
 /// <summary>
 /// The replicator's command line. Every mistake in it is found here, before any host is built,
 /// and ends the process with <see cref="ExitCodes.UsageError"/>.
@@ -59,17 +49,32 @@ internal sealed class ReplicatorCommand : RootCommand
 
     private readonly Option<bool> _dryRun = new("--dry-run")
     {
-        Description = "Report what would be copied and change nothing. Exit code 0: nothing to copy; 1: copies needed.",
+        Description = "Report what would be copied or removed and change nothing (counting copies by listing). Exit code 0: nothing to copy; 1: copies needed.",
     };
 
     private readonly Option<bool> _rebalance = new("--rebalance")
     {
-        Description = "Also remove copies left on handoff servers, once every preferred server of the object holds a verified copy.",
+        Description = "Also remove copies left on handoff servers (into the servers' trash), once every preferred server's copy was verified by hash "
+            + "in the same pass and no copy of the object failed. One rebalancing pass at a time per cluster (a lease on a majority of the blob servers).",
+    };
+
+    private readonly Option<bool> _verify = new("--verify")
+    {
+        Description = "Ask every holder to verify its copy by hash (on the blob server), count only verified copies, and restore the bad ones, "
+            + "which their servers quarantine. Exit code 1 while an object has fewer verified copies than the minimum. Reads every byte: run it nightly.",
+    };
+
+    private readonly Option<long?> _verifyMaxBytes = new("--verify-max-bytes")
+    {
+        Description = "With --verify, stop verifying once the servers have re-hashed this many bytes (suffix K, M, G, T: powers of 1024); "
+            + "later objects are counted by listing only, and the exit code is 3 if nothing else is wrong [default: no limit].",
+        CustomParser = ParseBytes,
+        HelpName = "bytes",
     };
 
     private readonly Option<bool> _verbose = new("--verbose")
     {
-        Description = "Log every copy.",
+        Description = "Log every copy and every attempt.",
     };
 
     public ReplicatorCommand()
@@ -82,6 +87,15 @@ internal sealed class ReplicatorCommand : RootCommand
             {
                 result.AddError("--once and --interval exclude each other: --once runs a single pass.");
             }
+            // Verifying is not a look: a server quarantines a bad copy as it answers.
+            if (result.GetResult(_dryRun) is not null && result.GetResult(_verify) is not null)
+            {
+                result.AddError("--dry-run and --verify exclude each other: a blob server quarantines a copy that fails verification.");
+            }
+            if (result.GetResult(_verifyMaxBytes) is not null && result.GetResult(_verify) is null)
+            {
+                result.AddError("--verify-max-bytes is the budget of a --verify pass; give --verify too.");
+            }
         });
         Options.Add(_once);
         Options.Add(_interval);
@@ -90,6 +104,8 @@ internal sealed class ReplicatorCommand : RootCommand
         Options.Add(_parallelism);
         Options.Add(_dryRun);
         Options.Add(_rebalance);
+        Options.Add(_verify);
+        Options.Add(_verifyMaxBytes);
         Options.Add(_verbose);
         SetAction((parseResult, cancellationToken) =>
             ReplicatorJob.RunAsync(ToInvocation(parseResult), parseResult.InvocationConfiguration.Error, cancellationToken));
@@ -105,6 +121,8 @@ internal sealed class ReplicatorCommand : RootCommand
             DryRun: parseResult.GetValue(_dryRun),
             Parallelism: parseResult.GetValue(_parallelism),
             Rebalance: parseResult.GetValue(_rebalance),
+            Verify: parseResult.GetValue(_verify),
+            VerifyMaxBytes: parseResult.GetValue(_verifyMaxBytes),
             // Progress lines are for someone watching a terminal; a log collector gets the summary.
             ShowProgress: !Console.IsOutputRedirected));
 
@@ -140,6 +158,26 @@ internal sealed class ReplicatorCommand : RootCommand
         }
         result.AddError($"{OptionName(result)} takes a whole number greater than zero, not '{text}'.");
         return default;
+    }
+
+    private static long? ParseBytes(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "";
+        var shift = text.Length == 0 ? 0 : char.ToUpperInvariant(text[^1]) switch
+        {
+            'K' => 10,
+            'M' => 20,
+            'G' => 30,
+            'T' => 40,
+            _ => 0,
+        };
+        var digits = shift == 0 ? text : text[..^1];
+        if (long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 0 && count <= long.MaxValue >> shift)
+        {
+            return count << shift;
+        }
+        result.AddError($"{OptionName(result)} takes a number of bytes, optionally with K, M, G or T, not '{text}'.");
+        return null;
     }
 
     private static TimeSpan ParseInterval(ArgumentResult result)

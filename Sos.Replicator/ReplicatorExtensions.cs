@@ -1,16 +1,19 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Sos.Core.BlobServers;
+using Sos.Replicator.Cluster;
 using Sos.Replicator.Replication;
 
 namespace Sos.Replicator;
 
 internal static class ReplicatorExtensions
 {
-    /// <summary>Everything a replication pass needs: the blob cluster and its client, and the pass itself.</summary>
+    /// <summary>Everything a replication pass needs: the blob cluster, the adapter to its servers, and the pass itself.</summary>
     public static IHostApplicationBuilder AddReplicator(this IHostApplicationBuilder builder, ReplicatorInvocation invocation)
     {
-        builder.Services.AddBlobServerClient();
+        var blobClient = builder.Services.AddBlobServerClient();
         // The command line wins over configuration. It is applied after binding rather than written
         // into configuration keys because a list given here must replace the configured one whole:
         // keys Sos:BlobServers:0..n would merge index by index with a longer Sos__BlobServers__* list.
@@ -27,8 +30,15 @@ internal static class ReplicatorExtensions
             }
         });
         builder.Services.AddSingleton(invocation.Pass);
-        // A pass per scope: each gets a fresh typed client, so a job that runs for months still
-        // follows the handler rotation (and DNS changes) of IHttpClientFactory.
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        // The adapter is the replicator's only way to the blob servers. Its own calls go through the
+        // blob-server client's HttpClient (by the name it is registered under), so they carry the
+        // same token and resilience pipeline.
+        builder.Services.AddScoped<IBlobServerAdapter>(services => new BlobServerAdapter(
+            services.GetRequiredService<BlobServerClient>(),
+            services.GetRequiredService<IHttpClientFactory>().CreateClient(blobClient.Name),
+            services.GetRequiredService<ILogger<BlobServerAdapter>>()));
+        // A pass per scope, with clients of its own from the factory.
         builder.Services.AddScoped<ReplicationPass>();
         return builder;
     }

@@ -89,10 +89,11 @@ internal static partial class ReplicatorJob
         });
         builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
         // Every request to a blob server would otherwise log three lines (the client's two and the
-        // resilience pipeline's), and every retry a stack trace; what finally failed is logged by
-        // the pass, and retries show in the resilience metrics.
+        // resilience pipeline's), and every retry a stack trace. Attempts are detail, shown with
+        // --verbose; what finally failed is logged by the pass as a warning, and retries show in the
+        // resilience metrics.
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
-        builder.Logging.AddFilter("Polly", invocation.Verbose ? LogLevel.Warning : LogLevel.None);
+        builder.Logging.AddFilter("Polly", invocation.Verbose ? LogLevel.Debug : LogLevel.None);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (invocation.Verbose)
         {
@@ -130,7 +131,7 @@ internal static partial class ReplicatorJob
         try
         {
             var report = await RunPassAsync(services, cancellationToken);
-            return report.AtMinimum ? ExitCodes.Success : ExitCodes.BelowMinimum;
+            return ExitCodes.Of(report);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -33,6 +33,12 @@ internal static class ReplicatorTelemetry
     public static readonly Counter<long> Removed = Meter.CreateCounter<long>(
         "sos.replicator.removed", "{copy}", "Copies removed from handoff servers by a rebalance.");
 
+    public static readonly Counter<long> VerifiedBytes = Meter.CreateCounter<long>(
+        "sos.replicator.verified_bytes", "By", "Bytes of copies their blob servers re-hashed at the replicator's request.");
+
+    public static readonly Counter<long> BadCopies = Meter.CreateCounter<long>(
+        "sos.replicator.bad_copies", "{copy}", "Copies that failed verification by hash (their servers quarantined them).");
+
     public static readonly Histogram<double> PassDuration = Meter.CreateHistogram<double>(
         "sos.replicator.pass.duration", "s", "How long a replication pass took.");
 }

@@ -15,6 +15,17 @@ internal static class TestBytes
         return bytes;
     }
 
+    /// <summary>Fresh random bytes, so that every test stores objects no other test has.</summary>
+    public static byte[] Fresh(int length)
+    {
+        var bytes = new byte[length];
+        System.Random.Shared.NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>The id of <paramref name="bytes"/> as the wire writes it: 40 lowercase hex characters.</summary>
+    public static string HexId(byte[] bytes) => Convert.ToHexStringLower(Sha1(bytes));
+
     [SuppressMessage("Security", "CA5350:Do Not Use Weak Cryptographic Algorithms", Justification = "SHA-1 is the object id of the sos wire format, not a security measure.")]
     public static byte[] Sha1(byte[] bytes) => SHA1.HashData(bytes);
 

@@ -33,15 +33,13 @@ public static class ObjectMetadata
     }
 
     /// <summary>
-    /// <c>X-</c> headers are metadata, except the proxy ones (<c>X-Forwarded-*</c>,
-    /// <c>X-Real-Ip</c>) that describe the connection rather than the object, and the upload API
-    /// key (<c>X-Api-Key</c>), a credential that must never be stored and served back.
+    /// Whether a header is kept as metadata (<see cref="MetadataRules.IsStored"/>): every <c>X-</c>
+    /// header except those that describe the request rather than the object (<c>X-Real-Ip</c>, the
+    /// API key <c>X-Api-Key</c>, the announced digest <c>X-Sos-Sha1</c>) and those the rules refuse.
+    /// Refused names are also skipped when metadata is read back, so a copy stored before the rules
+    /// existed never hands them to a download.
     /// </summary>
-    public static bool IsMetadataHeader(string name) =>
-        name.StartsWith("X-", StringComparison.OrdinalIgnoreCase)
-        && !name.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase)
-        && !name.Equals("X-Real-Ip", StringComparison.OrdinalIgnoreCase)
-        && !name.Equals("X-Api-Key", StringComparison.OrdinalIgnoreCase);
+    public static bool IsMetadataHeader(string name) => MetadataRules.IsStored(name);
 
     public static string Canonicalize(string name)
     {

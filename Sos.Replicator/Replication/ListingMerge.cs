@@ -3,9 +3,6 @@ using Sos.Core.Objects;
 
 namespace Sos.Replicator.Replication;
 
-/// <summary>One object of the census: its id and which servers listed it (bit <c>i</c> for listing <c>i</c>).</summary>
-internal readonly record struct ListedObject(ObjectId Id, ulong Holders);
-
 /// <summary>
 /// The census of a pass as a stream: a k-way merge of the servers' listings, each in ascending id
 /// order (the blob-server contract for <c>GET /blobs?after=&amp;limit=</c>). Every id comes out once,

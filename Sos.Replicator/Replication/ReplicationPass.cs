@@ -4,61 +4,78 @@ using Microsoft.Extensions.Logging;
 using Sos.Core.BlobServers;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
+using Sos.Replicator.Cluster;
 
 namespace Sos.Replicator.Replication;
 
 /// <summary>
-/// One replication pass: list every blob server, plan with <see cref="ReplicationPlanner"/>, and
-/// stream each missing copy from a holder to the server that should hold it. A failing server or
+/// One replication pass: learn which configured names are distinct servers, list them, plan each
+/// object with <see cref="ReplicationPlanner"/>, and stream each missing copy from a holder to the
+/// server that should hold it. With <c>--verify</c> every holder first verifies its copy by hash
+/// and only verified copies count; with <c>--rebalance</c>, under the cluster's rebalance lease,
+/// handoff copies go once the preferred copies were verified in the same pass. A failing server or
 /// object never stops the pass: it is logged, counted, and shows in the report.
 /// </summary>
-internal sealed partial class ReplicationPass(
-    BlobServerClient blobServers, BlobCluster cluster, ReplicationSettings settings, ILogger<ReplicationPass> logger)
+internal sealed class ReplicationPass(
+    IBlobServerAdapter blobServers, BlobCluster cluster, ReplicationSettings settings, TimeProvider time, ILogger<ReplicationPass> logger)
 {
     public async Task<ReplicationReport> RunAsync(CancellationToken cancellationToken)
     {
         using var activity = ReplicatorTelemetry.Source.StartActivity("sos.replicate.pass");
         activity?.SetTag("sos.dry_run", settings.DryRun);
-        var started = Stopwatch.GetTimestamp();
-        var planner = new ReplicationPlanner(cluster.Servers, cluster.MinCopies, settings.Rebalance);
-        if (planner.TooFewServers)
-        {
-            LogTooFewServers(logger, planner.Servers.Count, planner.MinCopies);
-        }
-
-        var tally = new Tally();
-        using var progress = settings.ShowProgress ? new CancellationTokenSource() : null;
-        var progressTask = progress is null ? Task.CompletedTask : ShowProgressAsync(tally, progress.Token);
+        activity?.SetTag("sos.verify", settings.Verify);
+        var started = time.GetTimestamp();
+        var view = await ClusterView.ReadAsync(blobServers, cluster.Servers, logger, cancellationToken);
+        var tally = new PassTally();
+        string? withheld = null;
+        RebalanceLease? lease = null;
+        ReplicationPlanner planner;
         try
         {
-            var plan = PlanAsync(planner, tally, cancellationToken);
-            if (settings.DryRun)
+            if (settings.Rebalance)
             {
-                await foreach (var item in plan)
-                {
-                    ReportPlan(item, tally);
-                }
+                (lease, withheld) = await TakeRebalanceLeaseAsync(view, cancellationToken);
             }
-            else
+            var rebalance = settings.Rebalance && withheld is null;
+            planner = new ReplicationPlanner(view.Servers, cluster.MinCopies, rebalance);
+            if (planner.TooFewServers)
             {
-                var options = new ParallelOptions { MaxDegreeOfParallelism = settings.Parallelism, CancellationToken = cancellationToken };
-                await Parallel.ForEachAsync(plan, options, (item, ct) => new ValueTask(RepairAsync(item, tally, ct)));
+                ReplicationLog.TooFewServers(logger, planner.Servers.Count, planner.MinCopies);
+            }
+            var cannotVerify = view.Unidentified.Aggregate(0UL, (mask, server) => mask | planner.BitOf(server));
+            if (settings.Verify && cannotVerify != 0)
+            {
+                ReplicationLog.CannotVerify(logger, string.Join(", ", view.Unidentified));
+            }
+            var state = new PassState(planner, tally, lease, new VerifyBudget(settings.VerifyMaxBytes), cannotVerify);
+            await RunObjectsAsync(state, cancellationToken);
+            if (lease is not null && !lease.IsHeld)
+            {
+                withheld = "the rebalance lease was lost during the pass; copies were removed only while it was held";
             }
         }
         finally
         {
-            if (progress is not null)
+            if (lease is not null)
             {
-                await progress.CancelAsync();
-                await progressTask;
+                await lease.DisposeAsync();
             }
         }
 
         var underAfter = settings.DryRun ? tally.UnderBefore : tally.StillUnder;
-        var duration = Stopwatch.GetElapsedTime(started);
+        var duration = time.GetElapsedTime(started);
         var report = new ReplicationReport(
             settings.DryRun, planner.Servers.Count, ReplicationPlanner.CountServers(tally.Unlisted), planner.MinCopies, tally.Objects,
-            tally.UnderBefore, tally.Misplaced, tally.Copies, tally.Bytes, tally.Removed, tally.Failures, underAfter, duration);
+            tally.UnderBefore, tally.Misplaced, tally.Copies, tally.Bytes, tally.Removed, tally.Failures, underAfter, duration)
+        {
+            ConfigurationErrors = view.ConfigurationErrors,
+            RebalanceWithheld = withheld,
+            Verify = settings.Verify,
+            VerifiedCopies = tally.VerifiedCopies,
+            VerifiedBytes = tally.VerifiedBytes,
+            BadCopies = tally.BadCopies,
+            BeyondVerifyBudget = tally.BeyondVerifyBudget,
+        };
         ReplicatorTelemetry.UnderReplicated.Record(underAfter);
         ReplicatorTelemetry.PassDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("sos.dry_run", settings.DryRun));
         activity?.SetTag("sos.objects", report.Objects);
@@ -69,41 +86,92 @@ internal sealed partial class ReplicationPass(
         {
             activity?.SetStatus(ActivityStatusCode.Error, $"{report.Failures} failures");
         }
-        LogReport(report);
+        ReplicationLog.Report(logger, report);
         return report;
     }
 
     /// <summary>
-    /// The census and the plan as one stream: each object as the merged listings reach it, and
-    /// what it needs. Nothing per object outlives its turn, so memory stays at a page per server
-    /// plus the objects being repaired, whatever the size of the store.
+    /// A rebalancing pass removes copies only when it knows every server for itself and holds the
+    /// lease on a majority of them; otherwise it repairs and removes nothing, and says why.
     /// </summary>
-    private async IAsyncEnumerable<ObjectRepair> PlanAsync(ReplicationPlanner planner, Tally tally, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async Task<(RebalanceLease? Lease, string? Withheld)> TakeRebalanceLeaseAsync(ClusterView view, CancellationToken cancellationToken)
     {
-        var listings = planner.Servers.Select(server => ListServerAsync(server, cancellationToken)).ToList();
+        if (view.ConfigurationErrors.Count > 0)
+        {
+            return (null, "one blob server is configured under two names; no copy is removed until the configuration names each server once");
+        }
+        if (view.Unidentified.Count > 0)
+        {
+            return (null, $"{string.Join(", ", view.Unidentified)} gave no identity, so the pass cannot tell that no two names reach one server; no copy was removed");
+        }
+        if (settings.DryRun)
+        {
+            return (null, null); // it removes nothing: it needs no lease to say what it would remove
+        }
+        var lease = await RebalanceLease.TryAcquireAsync(blobServers, view.Servers, settings.LeaseDuration, time, logger, cancellationToken);
+        return lease is null
+            ? (null, $"could not hold the rebalance lease on a majority of the {view.Servers.Count} blob servers (another rebalancing pass runs, or servers are down); "
+                + "the pass repaired but removed no copy")
+            : (lease, null);
+    }
+
+    private async Task RunObjectsAsync(PassState state, CancellationToken cancellationToken)
+    {
+        using var progress = settings.ShowProgress ? new CancellationTokenSource() : null;
+        var progressTask = progress is null ? Task.CompletedTask : ShowProgressAsync(state.Tally, progress.Token);
+        try
+        {
+            var census = CensusAsync(state, cancellationToken);
+            if (settings.DryRun)
+            {
+                await foreach (var listed in census)
+                {
+                    if (Plan(state, listed.Id, listed.Holders, state.Tally.Unlisted) is { } item)
+                    {
+                        ReportPlan(item, state.Tally);
+                    }
+                }
+            }
+            else
+            {
+                var options = new ParallelOptions { MaxDegreeOfParallelism = settings.Parallelism, CancellationToken = cancellationToken };
+                await Parallel.ForEachAsync(census, options, (listed, ct) => new ValueTask(HandleAsync(listed, state, ct)));
+            }
+        }
+        finally
+        {
+            if (progress is not null)
+            {
+                await progress.CancelAsync();
+                await progressTask;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every object as the merged listings reach it, with the servers that listed it. A plain pass
+    /// lets through only the objects that need something (deciding that takes no I/O); a verify
+    /// pass lets every object through, since each one's copies are to be verified. Nothing per
+    /// object outlives its turn, so memory stays at a page per server plus the objects in hand.
+    /// </summary>
+    private async IAsyncEnumerable<ListedObject> CensusAsync(PassState state, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var servers = state.Planner.Servers;
+        var listings = servers.Select(server => ListServerAsync(server, cancellationToken)).ToList();
         var census = ListingMerge.MergeAsync(listings, (index, error) =>
         {
             // What it did list stays counted (those copies exist); the pass goes on without the rest.
-            tally.Unlist(ReplicationPlanner.Bit(index));
-            tally.Failed("list");
-            LogListFailed(logger, planner.Servers[index], Describe(error));
+            state.Tally.Unlist(ReplicationPlanner.Bit(index));
+            state.Tally.Failed("list");
+            ReplicationLog.ListFailed(logger, servers[index], ReplicationLog.Describe(error));
         }, cancellationToken);
         await foreach (var listed in census)
         {
-            tally.Listed();
-            if (planner.Decide(listed.Id, listed.Holders, tally.Unlisted) is not { } item)
+            state.Tally.Listed();
+            if (settings.Verify || settings.DryRun || state.Planner.Decide(listed.Id, listed.Holders, state.Tally.Unlisted) is not null)
             {
-                continue;
+                yield return listed;
             }
-            if (item.UnderReplicated)
-            {
-                tally.FoundUnderReplicated();
-            }
-            else if (item.CopiesNeeded > 0)
-            {
-                tally.FoundMisplaced();
-            }
-            yield return item;
         }
     }
 
@@ -127,8 +195,10 @@ internal sealed partial class ReplicationPass(
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested && attempt < settings.ListRetryDelays.Count)
                 {
-                    LogListRetry(logger, server, listed, settings.ListRetryDelays[attempt].TotalSeconds, Describe(ex));
-                    await Task.Delay(settings.ListRetryDelays[attempt], cancellationToken);
+                    // A failure here is rare: describing it costs nothing worth guarding.
+                    var reason = ReplicationLog.Describe(ex);
+                    ReplicationLog.ListRetry(logger, server, listed, settings.ListRetryDelays[attempt].TotalSeconds, reason);
+                    await Task.Delay(settings.ListRetryDelays[attempt], time, cancellationToken);
                 }
             }
             foreach (var id in page)
@@ -138,15 +208,33 @@ internal sealed partial class ReplicationPass(
             listed += page.Count;
             if (page.Count < settings.ListPageSize)
             {
-                LogListed(logger, server, listed);
+                ReplicationLog.Listed(logger, server, listed);
                 yield break;
             }
             after = page[^1];
         }
     }
 
+    /// <summary>What an object needs given who holds it, counted as found before the repair.</summary>
+    private static ObjectRepair? Plan(PassState state, ObjectId id, ulong held, ulong unknown)
+    {
+        if (state.Planner.Decide(id, held, unknown) is not { } item)
+        {
+            return null;
+        }
+        if (item.UnderReplicated)
+        {
+            state.Tally.FoundUnderReplicated();
+        }
+        else if (item.CopiesNeeded > 0)
+        {
+            state.Tally.FoundMisplaced();
+        }
+        return item;
+    }
+
     /// <summary>The dry run: say what would be copied and removed, change nothing.</summary>
-    private void ReportPlan(ObjectRepair item, Tally tally)
+    private void ReportPlan(ObjectRepair item, PassTally tally)
     {
         var targets = item.Targets.Take(item.CopiesNeeded).Select(target => target.Name).ToArray();
         tally.WouldCopy(targets.Length);
@@ -155,19 +243,108 @@ internal sealed partial class ReplicationPass(
         if (item.CopiesNeeded > 0)
         {
             var targetNames = targets.Length > 0 ? string.Join(", ", targets) : "nowhere (no server left to take a copy)";
-            LogWouldCopy(logger, item.Id, item.Holders[0], targetNames);
+            ReplicationLog.WouldCopy(logger, item.Id, item.Holders[0], targetNames);
         }
         if (item.Handoffs.Count > 0)
         {
             var handoffNames = string.Join(", ", item.Handoffs);
-            LogWouldRemove(logger, item.Id, handoffNames);
+            ReplicationLog.WouldRemove(logger, item.Id, handoffNames);
+        }
+    }
+
+    /// <summary>One object: verify its copies if asked, then bring it to its minimum and its preferred servers, then rebalance it.</summary>
+    private async Task HandleAsync(ListedObject listed, PassState state, CancellationToken cancellationToken)
+    {
+        var held = listed.Holders;
+        var unknown = state.Tally.Unlisted;
+        ulong verified = 0;
+        if (settings.Verify)
+        {
+            if (state.Budget.HasRoom)
+            {
+                (verified, unknown) = await VerifyHoldersAsync(listed, unknown, state, cancellationToken);
+                held = verified; // only verified copies count
+            }
+            else
+            {
+                state.Tally.LeftUnverified();
+            }
+        }
+        if (Plan(state, listed.Id, held, unknown) is { } item)
+        {
+            await RepairAsync(item, verified, state, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Asks each holder to verify its copy by hash. A bad copy is quarantined by its server as it
+    /// answers, so it simply stops being a holder and the repair restores it. A holder that cannot
+    /// be asked is neither counted nor sent a copy: returned with the servers of unknown content.
+    /// </summary>
+    private async Task<(ulong Verified, ulong Unknown)> VerifyHoldersAsync(ListedObject listed, ulong unknown, PassState state, CancellationToken cancellationToken)
+    {
+        ulong verified = 0;
+        var servers = state.Planner.Servers;
+        for (var index = 0; index < servers.Count; index++)
+        {
+            var bit = ReplicationPlanner.Bit(index);
+            if ((listed.Holders & bit) == 0)
+            {
+                continue;
+            }
+            if ((state.CannotVerify & bit) != 0)
+            {
+                unknown |= bit;
+                continue;
+            }
+            switch (await VerifyAsync(listed.Id, servers[index], state, cancellationToken))
+            {
+                case true:
+                    verified |= bit;
+                    break;
+                case null:
+                    unknown |= bit;
+                    break;
+            }
+        }
+        return (verified, unknown);
+    }
+
+    /// <summary>One server's verdict on its copy: true good, false bad or missing, null when it could not be asked.</summary>
+    private async Task<bool?> VerifyAsync(ObjectId id, BlobServer server, PassState state, CancellationToken cancellationToken)
+    {
+        CopyCheck check;
+        try
+        {
+            check = await blobServers.VerifyAsync(server, id, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            state.Tally.Failed("verify");
+            ReplicationLog.VerifyFailed(logger, id, server, ReplicationLog.Describe(ex));
+            return null;
+        }
+        switch (check.Verdict)
+        {
+            case CopyVerdict.Good:
+                state.Tally.Verified(check.Size);
+                state.Budget.Spend(check.Size);
+                ReplicationLog.Verified(logger, id, server, check.Size);
+                return true;
+            case CopyVerdict.Bad:
+                state.Tally.FoundBadCopy(server);
+                ReplicationLog.BadCopy(logger, id, server);
+                return false;
+            default:
+                ReplicationLog.VerifiedMissing(logger, id, server);
+                return false;
         }
     }
 
     /// <summary>Brings one object to its minimum and its preferred servers if it can; then, rebalancing, removes its handoff copies.</summary>
-    private async Task RepairAsync(ObjectRepair item, Tally tally, CancellationToken cancellationToken)
+    private async Task RepairAsync(ObjectRepair item, ulong verified, PassState state, CancellationToken cancellationToken)
     {
-        var written = 0;
+        var copyFailed = false;
         if (item.CopiesNeeded > 0)
         {
             FanOutResult result;
@@ -176,15 +353,15 @@ internal sealed partial class ReplicationPass(
                 // The fan-out keeps the needed copies in flight over the targets in rendezvous order and
                 // hands a failed copy to the next target, as an upload does.
                 result = await ReplicaFanOut.WriteAsync(
-                    item.Targets, item.CopiesNeeded, (target, ct) => CopyAsync(item, target, tally, ct), cancellationToken);
+                    item.Targets, item.CopiesNeeded, (target, ct) => CopyAsync(item, target, state.Tally, ct), cancellationToken);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                tally.Failed("object");
-                LogRepairFailed(logger, item.Id, ex);
+                state.Tally.Failed("object");
+                ReplicationLog.RepairFailed(logger, item.Id, ReplicationLog.Describe(ex));
                 if (item.UnderReplicated)
                 {
-                    tally.StillUnderReplicated();
+                    state.Tally.StillUnderReplicated();
                 }
                 return;
             }
@@ -193,103 +370,86 @@ internal sealed partial class ReplicationPass(
 
             foreach (var (target, error) in result.Failures)
             {
-                tally.Failed("copy");
-                LogCopyFailed(logger, item.Id, target, Describe(error));
+                copyFailed = true;
+                state.Tally.Failed("copy");
+                ReplicationLog.CopyFailed(logger, item.Id, target, ReplicationLog.Describe(error));
             }
-            written = result.Written.Count;
-            if (item.UnderReplicated && item.Holders.Count + written < cluster.MinCopies)
+            // A copy just written was hashed against the id by the server that took it.
+            var copies = item.Holders.Count + result.Written.Count;
+            if (item.UnderReplicated && copies < cluster.MinCopies)
             {
-                LogStillUnderReplicated(logger, item.Id, item.Holders.Count + written, cluster.MinCopies);
-                tally.StillUnderReplicated();
+                ReplicationLog.StillUnderReplicated(logger, item.Id, copies, cluster.MinCopies);
+                state.Tally.StillUnderReplicated();
             }
         }
         if (item.Handoffs.Count > 0)
         {
-            await RemoveHandoffCopiesAsync(item, tally, cancellationToken);
+            if (copyFailed)
+            {
+                // A failing copy is a sign of trouble with the object or the cluster: keep every copy there is.
+                ReplicationLog.KeptHandoffs(logger, item.Id, "a copy of it failed in this pass");
+                return;
+            }
+            await RemoveHandoffCopiesAsync(item, verified, state, cancellationToken);
         }
     }
 
     /// <summary>
-    /// Removes the copies on handoff servers, but only once every preferred server answers for a
-    /// copy of the right length: a copy is never removed on the strength of one that is not there.
-    /// The bytes of those copies were checked against the id when they were written, and are
-    /// re-checked by each server's scrub.
+    /// Removes the copies on handoff servers, only on strong evidence: every preferred server's copy
+    /// was verified by hash in this pass (now, unless the verify pass already did), and the pass still
+    /// holds the rebalance lease. The removed copies go to each server's trash, not away.
     /// </summary>
-    private async Task RemoveHandoffCopiesAsync(ObjectRepair item, Tally tally, CancellationToken cancellationToken)
+    private async Task RemoveHandoffCopiesAsync(ObjectRepair item, ulong verified, PassState state, CancellationToken cancellationToken)
     {
-        long? length = null;
+        if (state.Lease is not { IsHeld: true })
+        {
+            return; // the lease was lost; said once, and in the report
+        }
         foreach (var server in item.Preferred)
         {
-            try
+            if ((verified & state.Planner.BitOf(server)) != 0)
             {
-                using var copy = await blobServers.OpenAsync(server, item.Id, headersOnly: true, cancellationToken);
-                if (copy?.Length is not { } copyLength || (length is not null && length != copyLength))
-                {
-                    LogRebalanceSkipped(logger, item.Id, server);
-                    return;
-                }
-                length = copyLength;
+                continue;
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            if (await VerifyAsync(item.Id, server, state, cancellationToken) is not true)
             {
-                tally.Failed("verify");
-                LogRebalanceSkipped(logger, item.Id, server, Describe(ex));
+                ReplicationLog.KeptHandoffs(logger, item.Id, $"preferred server {server} has no copy verified by hash");
                 return;
             }
         }
         foreach (var server in item.Handoffs)
         {
+            if (!state.Lease.IsHeld)
+            {
+                return;
+            }
             try
             {
-                if (await blobServers.DeleteAsync(server, item.Id, cancellationToken))
+                if (await blobServers.RemoveAsync(server, item.Id, cancellationToken))
                 {
-                    tally.RemovedCopy(server);
-                    LogRemoved(logger, item.Id, server);
+                    state.Tally.RemovedCopy(server);
+                    ReplicationLog.Removed(logger, item.Id, server);
                 }
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                tally.Failed("remove");
-                LogRemoveFailed(logger, item.Id, server, Describe(ex));
+                state.Tally.Failed("remove");
+                ReplicationLog.RemoveFailed(logger, item.Id, server, ReplicationLog.Describe(ex));
             }
         }
     }
 
-    /// <summary>Logs where a long pass stands, every few seconds, until cancelled.</summary>
-    private async Task ShowProgressAsync(Tally tally, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(settings.ProgressInterval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                LogProgress(logger, tally.Objects, tally.UnderBefore, tally.Misplaced, tally.Copies, tally.Bytes, tally.Failures);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The pass is over; its summary follows.
-        }
-    }
-
-    private async Task CopyAsync(ObjectRepair item, BlobServer target, Tally tally, CancellationToken cancellationToken)
+    private async Task CopyAsync(ObjectRepair item, BlobServer target, PassTally tally, CancellationToken cancellationToken)
     {
         using var activity = ReplicatorTelemetry.Source.StartActivity("sos.replicate.copy");
         activity?.SetTag("sos.object.id", item.Id.ToString());
         activity?.SetTag("sos.target", target.Name);
         try
         {
-            // A response body can be read once, so every copy reads the object anew from a holder.
-            using var source = await OpenSourceAsync(item, cancellationToken);
-            activity?.SetTag("sos.source", source.Server.Name);
-            var length = source.Length
-                ?? throw new InvalidOperationException($"{source.Server} sent {item.Id} without a Content-Length.");
-            await using var content = await source.ReadAsync(cancellationToken);
-            // The target hashes what it receives and refuses bytes that do not match the id, so a
-            // copy read from a damaged holder cannot spread.
-            await blobServers.StoreAsync(target, item.Id, content, length, source.Metadata, cancellationToken);
-            tally.Copied(target, length);
-            LogCopied(logger, item.Id, source.Server, target, length);
+            var copy = await blobServers.CopyAsync(item.Id, item.Holders, target, cancellationToken);
+            activity?.SetTag("sos.source", copy.Source.Name);
+            tally.Copied(target, copy.Bytes);
+            ReplicationLog.Copied(logger, item.Id, copy.Source, target, copy.Bytes);
         }
         catch (Exception ex)
         {
@@ -299,204 +459,20 @@ internal sealed partial class ReplicationPass(
         }
     }
 
-    /// <summary>Opens the object on its first readable holder, in rendezvous order.</summary>
-    private async Task<BlobResponse> OpenSourceAsync(ObjectRepair item, CancellationToken cancellationToken)
+    /// <summary>Logs where a long pass stands, every few seconds, until cancelled.</summary>
+    private async Task ShowProgressAsync(PassTally tally, CancellationToken cancellationToken)
     {
-        foreach (var holder in item.Holders)
+        using var timer = new PeriodicTimer(settings.ProgressInterval, time);
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                var blob = await blobServers.OpenAsync(holder, item.Id, headersOnly: false, cancellationToken);
-                if (blob is not null)
-                {
-                    return blob;
-                }
-                // Listed earlier in this pass, gone now: quarantined by a scrub, or removed by hand.
-                LogSourceMissing(logger, item.Id, holder);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogSourceFailed(logger, item.Id, holder, Describe(ex));
+                ReplicationLog.Progress(logger, tally.Objects, tally.UnderBefore, tally.Misplaced, tally.Copies, tally.Bytes, tally.Failures);
             }
         }
-        throw new InvalidOperationException($"No holder of {item.Id} could be read ({string.Join(", ", item.Holders)}).");
-    }
-
-    /// <summary>
-    /// An expected failure (a server down, refusing, timing out) in one line, without a stack
-    /// trace: the outer message of an HTTP failure says little ("An error occurred while sending
-    /// the request"), the inner ones say what happened.
-    /// </summary>
-    private static string Describe(Exception exception)
-    {
-        var messages = new List<string>();
-        for (var current = exception; current is not null; current = current.InnerException)
+        catch (OperationCanceledException)
         {
-            messages.Add(current.Message.TrimEnd('.'));
-        }
-        return string.Join(": ", messages.Distinct());
-    }
-
-    private void LogReport(ReplicationReport report)
-    {
-        if (report.DryRun)
-        {
-            LogDryRunSummary(logger, report.Duration.TotalSeconds, report.Objects, report.Servers, report.UnderReplicatedBefore,
-                report.MinCopies, report.Misplaced, report.Copies, report.Removed, report.Failures);
-        }
-        else
-        {
-            LogPassSummary(logger, report.Duration.TotalSeconds, report.Objects, report.Servers, report.UnderReplicatedBefore,
-                report.MinCopies, report.Misplaced, report.Copies, report.Bytes, report.Removed, report.Failures, report.UnderReplicatedAfter);
-        }
-        if (report.UnlistedServers > 0)
-        {
-            LogUnlistedServers(logger, report.UnlistedServers, report.Servers);
+            // The pass is over; its summary follows.
         }
     }
-
-    /// <summary>
-    /// The pass's counts. The census fields are written by the single reader of the plan (the
-    /// parallel loop takes items one at a time); the repair fields by copies running in parallel.
-    /// </summary>
-    private sealed class Tally
-    {
-        private long _objects;
-        private long _underBefore;
-        private long _misplaced;
-        private long _stillUnder;
-        private long _copies;
-        private long _bytes;
-        private long _removed;
-        private long _failures;
-        private ulong _unlisted;
-
-        public long Objects => Interlocked.Read(ref _objects);
-
-        public long UnderBefore => Interlocked.Read(ref _underBefore);
-
-        public long Misplaced => Interlocked.Read(ref _misplaced);
-
-        public long StillUnder => Interlocked.Read(ref _stillUnder);
-
-        public long Copies => Interlocked.Read(ref _copies);
-
-        public long Bytes => Interlocked.Read(ref _bytes);
-
-        public long Removed => Interlocked.Read(ref _removed);
-
-        public long Failures => Interlocked.Read(ref _failures);
-
-        /// <summary>Servers whose listing failed so far.</summary>
-        public ulong Unlisted => Interlocked.Read(ref _unlisted);
-
-        public void Listed()
-        {
-            Interlocked.Increment(ref _objects);
-            ReplicatorTelemetry.ObjectsScanned.Add(1);
-        }
-
-        public void Unlist(ulong server) => Interlocked.Or(ref _unlisted, server);
-
-        public void FoundUnderReplicated() => Interlocked.Increment(ref _underBefore);
-
-        public void FoundMisplaced() => Interlocked.Increment(ref _misplaced);
-
-        public void StillUnderReplicated() => Interlocked.Increment(ref _stillUnder);
-
-        public void Copied(BlobServer target, long bytes)
-        {
-            Interlocked.Increment(ref _copies);
-            Interlocked.Add(ref _bytes, bytes);
-            var tags = new TagList { { "sos.target", target.Name } };
-            ReplicatorTelemetry.Copies.Add(1, tags);
-            ReplicatorTelemetry.Bytes.Add(bytes, tags);
-        }
-
-        public void RemovedCopy(BlobServer server)
-        {
-            Interlocked.Increment(ref _removed);
-            ReplicatorTelemetry.Removed.Add(1, new KeyValuePair<string, object?>("sos.server", server.Name));
-        }
-
-        /// <summary>A dry run counts the copies it would make, but they are not copies for the metrics.</summary>
-        public void WouldCopy(int copies) => Interlocked.Add(ref _copies, copies);
-
-        public void WouldRemove(int copies) => Interlocked.Add(ref _removed, copies);
-
-        public void Failed(string what)
-        {
-            Interlocked.Increment(ref _failures);
-            ReplicatorTelemetry.Failures.Add(1, new KeyValuePair<string, object?>("sos.failure", what));
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Only {Servers} blob servers, cannot keep {MinCopies} copies of each object: the pass copies what it can but cannot succeed")]
-    private static partial void LogTooFewServers(ILogger logger, int servers, int minCopies);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Listed {Count} objects on {Server}")]
-    private static partial void LogListed(ILogger logger, BlobServer server, long count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listing {Server} failed (after {Count} objects): {Reason}; asking again in {Seconds}s")]
-    private static partial void LogListRetry(ILogger logger, BlobServer server, long count, double seconds, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not list {Server}: {Reason}. It gets no copies in this pass, and the pass cannot succeed")]
-    private static partial void LogListFailed(ILogger logger, BlobServer server, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Would copy {ObjectId} from {Source} to {Targets}")]
-    private static partial void LogWouldCopy(ILogger logger, ObjectId objectId, BlobServer source, string targets);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Would remove the handoff copies of {ObjectId} from {Servers}")]
-    private static partial void LogWouldRemove(ILogger logger, ObjectId objectId, string servers);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Removed the handoff copy of {ObjectId} from {Server}")]
-    private static partial void LogRemoved(ILogger logger, ObjectId objectId, BlobServer server);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the handoff copy of {ObjectId} from {Server}: {Reason}")]
-    private static partial void LogRemoveFailed(ILogger logger, ObjectId objectId, BlobServer server, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Kept the handoff copies of {ObjectId}: preferred server {Server} has no verified copy")]
-    private static partial void LogRebalanceSkipped(ILogger logger, ObjectId objectId, BlobServer server);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Kept the handoff copies of {ObjectId}: preferred server {Server} could not be asked: {Reason}")]
-    private static partial void LogRebalanceSkipped(ILogger logger, ObjectId objectId, BlobServer server, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information,
-        Message = "Progress: {Objects} objects listed, {Under} below the minimum, {Misplaced} misplaced, {Copies} copies made ({Bytes} bytes), failures: {Failures}")]
-    private static partial void LogProgress(ILogger logger, long objects, long under, long misplaced, long copies, long bytes, long failures);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Copied {ObjectId} from {Source} to {Target} ({Bytes} bytes)")]
-    private static partial void LogCopied(ILogger logger, ObjectId objectId, BlobServer source, BlobServer target, long bytes);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Copy of {ObjectId} to {Target} failed: {Reason}")]
-    private static partial void LogCopyFailed(ILogger logger, ObjectId objectId, BlobServer target, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Source} no longer has {ObjectId}; trying another holder")]
-    private static partial void LogSourceMissing(ILogger logger, ObjectId objectId, BlobServer source);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read {ObjectId} from {Source}: {Reason}; trying another holder")]
-    private static partial void LogSourceFailed(ILogger logger, ObjectId objectId, BlobServer source, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Repair of {ObjectId} failed")]
-    private static partial void LogRepairFailed(ILogger logger, ObjectId objectId, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{ObjectId} still has {Copies} of {MinCopies} copies")]
-    private static partial void LogStillUnderReplicated(ILogger logger, ObjectId objectId, int copies, int minCopies);
-
-    [LoggerMessage(Level = LogLevel.Information,
-        Message = "Pass done in {Seconds:0.0}s: {Objects} objects on {Servers} servers, {UnderBefore} below {MinCopies} copies before, "
-            + "{Misplaced} off their preferred servers, {Copies} copies made ({Bytes} bytes), {Removed} handoff copies removed, "
-            + "failures: {Failures}, {UnderAfter} below {MinCopies} copies after")]
-    private static partial void LogPassSummary(ILogger logger, double seconds, long objects, int servers, long underBefore, int minCopies,
-        long misplaced, long copies, long bytes, long removed, long failures, long underAfter);
-
-    [LoggerMessage(Level = LogLevel.Information,
-        Message = "Dry run done in {Seconds:0.0}s: {Objects} objects on {Servers} servers, {UnderBefore} below {MinCopies} copies, "
-            + "{Misplaced} off their preferred servers, {Copies} copies would be made, {Removed} handoff copies would be removed, "
-            + "failures: {Failures}; nothing was changed")]
-    private static partial void LogDryRunSummary(ILogger logger, double seconds, long objects, int servers, long underBefore, int minCopies,
-        long misplaced, long copies, long removed, long failures);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Unlisted} of {Servers} blob servers could not be listed: copies they hold went uncounted")]
-    private static partial void LogUnlistedServers(ILogger logger, int unlisted, int servers);
 }

@@ -5,31 +5,6 @@ using Sos.Core.Placement;
 namespace Sos.Replicator.Replication;
 
 /// <summary>
-/// What one object needs: copies, where from and where to, and which copies may go afterwards.
-/// </summary>
-/// <param name="Id">The object.</param>
-/// <param name="Holders">The servers that listed it, in the object's rendezvous order: the first is the preferred source.</param>
-/// <param name="Targets">
-/// Where new copies go, in rendezvous order: its preferred servers that lack it first; for an
-/// object below its minimum, the later ones take a copy when an earlier one fails (handoff).
-/// </param>
-/// <param name="CopiesNeeded">How many copies to make. May exceed <paramref name="Targets"/> when there are too few servers.</param>
-/// <param name="UnderReplicated">Fewer copies than the minimum were listed.</param>
-/// <param name="Preferred">The first minimum-copies servers in rendezvous order: where the object belongs.</param>
-/// <param name="Handoffs">
-/// Holders outside <paramref name="Preferred"/>, to remove once every preferred server holds a
-/// verified copy; empty unless the pass rebalances.
-/// </param>
-internal sealed record ObjectRepair(
-    ObjectId Id,
-    IReadOnlyList<BlobServer> Holders,
-    IReadOnlyList<BlobServer> Targets,
-    int CopiesNeeded,
-    bool UnderReplicated,
-    IReadOnlyList<BlobServer> Preferred,
-    IReadOnlyList<BlobServer> Handoffs);
-
-/// <summary>
 /// The replicator's policy, without I/O so that it can be tested on its own: from which servers
 /// listed an object, decide whether it needs copies, where from and where to, and which copies a
 /// rebalance may remove.
@@ -61,7 +36,7 @@ internal sealed class ReplicationPlanner
 
     public int MinCopies { get; }
 
-    /// <summary>Copies on handoff servers are removed once the preferred servers hold the object.</summary>
+    /// <summary>Plans name the copies on handoff servers, for removal once the preferred servers' copies are verified.</summary>
     public bool Rebalance { get; }
 
     /// <summary>No pass can make the store whole: some object would need more copies than there are servers.</summary>
@@ -73,7 +48,8 @@ internal sealed class ReplicationPlanner
     /// <summary>How many servers a set of bits names: for an object's holders, its copies.</summary>
     public static int CountServers(ulong servers) => BitOperations.PopCount(servers);
 
-    public bool IsUnderReplicated(ulong holders) => CountServers(holders) < MinCopies;
+    /// <summary>The holder bit of <paramref name="server"/>, one of <see cref="Servers"/>.</summary>
+    public ulong BitOf(BlobServer server) => Bit(_indexes[server]);
 
     /// <summary>
     /// What <paramref name="id"/> needs, or null when it is where it belongs.

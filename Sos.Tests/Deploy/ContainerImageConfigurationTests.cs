@@ -7,6 +7,7 @@ namespace Sos.Tests.Deploy;
 /// <c>ComputeContainerConfig</c> target, which validates names without pulling a base image;
 /// <c>PublishContainer</c> itself needs a registry this machine cannot reach).
 /// </summary>
+[Trait("Category", "WholeSystem")]
 public sealed class ContainerImageConfigurationTests
 {
     [Theory]

@@ -9,6 +9,7 @@ namespace Sos.Tests.Deploy;
 /// --publisher manifest</c>) with no configuration, and the README's "Deploy" section held to
 /// what that manifest contains.
 /// </summary>
+[Trait("Category", "WholeSystem")]
 public sealed class PublishCommandTests(PublishCommandFixture published) : IClassFixture<PublishCommandFixture>
 {
     [Fact]

@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace Sos.Tests.Deploy;
 
 /// <summary>What azd (or any deployment tool) reads from the AppHost: the manifest's shape.</summary>
+[Trait("Category", "WholeSystem")]
 public sealed class PublishedManifestTests(PublishedManifestFixture manifest) : IClassFixture<PublishedManifestFixture>
 {
     private static readonly string[] BlobServers = [.. Enumerable.Range(0, PublishedManifestFixture.BlobServerCount).Select(i => $"blob{i}")];

@@ -8,6 +8,7 @@ namespace Sos.Tests.EndToEnd;
 
 /// <summary>A copy that no longer matches its id is never served as good, and ends in quarantine.</summary>
 [Collection(SosAppDefinition.Name)]
+[Trait("Category", "WholeSystem")]
 public sealed class CorruptCopyTests(SosAppFixture sos)
 {
     [Fact]

@@ -14,6 +14,7 @@ using BlobServer = Sos.Core.Placement.BlobServer;
 /// Blob servers stopped and killed under load. Each test gets an app of its own, since it breaks
 /// the cluster on purpose. Every acknowledged upload must stay fetchable with identical bytes.
 /// </summary>
+[Trait("Category", "WholeSystem")]
 public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly SosAppFixture _sos = SosAppFixture.CreateOwn(maxObjectBytes: 128L * 1024 * 1024);

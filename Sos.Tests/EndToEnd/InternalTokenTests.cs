@@ -7,6 +7,7 @@ namespace Sos.Tests.EndToEnd;
 
 /// <summary>Blob servers are internal: under the AppHost they answer only requests with the cluster's token.</summary>
 [Collection(SosAppDefinition.Name)]
+[Trait("Category", "WholeSystem")]
 public sealed class InternalTokenTests(SosAppFixture sos)
 {
     [Fact]

@@ -5,6 +5,7 @@ using Sos.Core.BlobServers;
 namespace Sos.Tests.EndToEnd;
 
 [Collection(SosAppDefinition.Name)]
+[Trait("Category", "WholeSystem")]
 public sealed class ReplicatorTests(SosAppFixture sos)
 {
     [Fact]
@@ -116,6 +117,39 @@ public sealed class ReplicatorTests(SosAppFixture sos)
         {
             Assert.Equal(bytes, await File.ReadAllBytesAsync(sos.CopyPath(server, id)));
         }
+    }
+
+    [Fact]
+    public async Task AVerifyPassHasEveryHolderVerifyItsCopyByHash()
+    {
+        var id = await UploadAsync(SosAppFixture.RandomBytes(6000));
+
+        var (exitCode, output) = await sos.RunReplicatorAsync("--verify");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("Verified by hash", output, StringComparison.Ordinal);
+        Assert.Equal(2, sos.ServersHolding(id).Length);
+    }
+
+    [Fact]
+    public async Task ARebalancingPassMovesAHandoffCopyIntoTheTrashAndKeepsThePreferredOnes()
+    {
+        var bytes = SosAppFixture.RandomBytes(5000);
+        var id = await UploadAsync(bytes);
+        var preferred = sos.ServersHolding(id);
+        var handoff = Enumerable.Range(0, SosAppFixture.BlobServerCount).First(server => !preferred.Contains(server));
+        // A copy on a server the object does not prefer, as an upload during an outage leaves one.
+        using (var copy = await sos.BlobServer(handoff).PostAsync($"/blob/{id}", new ByteArrayContent(bytes)))
+        {
+            Assert.Equal(HttpStatusCode.OK, copy.StatusCode);
+        }
+
+        var (exitCode, output) = await sos.RunReplicatorAsync("--rebalance");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(preferred, sos.ServersHolding(id));
+        var trash = Path.Combine(sos.DataDirectory, $"blob{handoff}", ".trash");
+        Assert.Contains(Directory.EnumerateFiles(trash, "*", SearchOption.AllDirectories), path => path.Contains(id, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -7,8 +7,8 @@ namespace Sos.Tests.EndToEnd;
 
 /// <summary>
 /// An app of its own with an upload API key set (<c>--Parameters:upload-api-key</c>, as a user sets
-/// it) and every service exporting its telemetry over OTLP to a receiver this fixture runs. One
-/// start serves the API-key tests and the trace proof, to keep the suite's time down.
+/// it) and every service exporting its telemetry over OTLP to a receiver this fixture runs, for the
+/// trace proof: that the AppHost hands the key to the upload API and aims every exporter.
 /// </summary>
 public sealed class SecuredAppFixture : IAsyncLifetime
 {

@@ -5,6 +5,7 @@ using Sos.Core.BlobServers;
 namespace Sos.Tests.EndToEnd;
 
 [Collection(SosAppDefinition.Name)]
+[Trait("Category", "WholeSystem")]
 public sealed class StoppedBlobServerTests(SosAppFixture sos)
 {
     [Fact]

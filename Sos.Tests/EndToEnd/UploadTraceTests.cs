@@ -11,6 +11,7 @@ namespace Sos.Tests.EndToEnd;
 /// <c>sos.upload</c> span and the blob servers' spans for each copy share a trace id and form one tree.
 /// </summary>
 [Collection(SecuredAppDefinition.Name)]
+[Trait("Category", "WholeSystem")]
 public sealed class UploadTraceTests(SecuredAppFixture secured, ITestOutputHelper output)
 {
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(30);

@@ -84,6 +84,37 @@ public sealed class ReplicationPlannerTests
     }
 
     [Fact]
+    public void TwoPlannersThatNameTheServersDifferentlyTogetherMarkEveryCopyOfSomeObjectsForRemoval()
+    {
+        // The same five servers, named as the cluster names them and as plain URLs (both allowed):
+        // placement hashes the names, so the two disagree on where objects belong.
+        Core.Placement.BlobServer[] named = [.. Enumerable.Range(0, 5).Select(i => Core.Placement.BlobServer.Parse($"blob{i}=http://10.0.0.{i}:8080"))];
+        Core.Placement.BlobServer[] byUrl = [.. Enumerable.Range(0, 5).Select(i => Core.Placement.BlobServer.Parse($"http://10.0.0.{i}:8080"))];
+        var first = new ReplicationPlanner(named, SyntheticStore.MinCopies, rebalance: true);
+        var second = new ReplicationPlanner(byUrl, SyntheticStore.MinCopies, rebalance: true);
+        var everyCopy = 0;
+        for (var k = 0; k < 1000; k++)
+        {
+            var id = Store.Id(k);
+            // Each replicator has put copies on the servers it prefers.
+            var held = Mask(named, Rendezvous.Rank(named, id)[..SyntheticStore.MinCopies]) | Mask(byUrl, Rendezvous.Rank(byUrl, id)[..SyntheticStore.MinCopies]);
+            var removed = Mask(named, first.Decide(id, held)?.Handoffs ?? []) | Mask(byUrl, second.Decide(id, held)?.Handoffs ?? []);
+            if ((held & ~removed) == 0)
+            {
+                everyCopy++;
+            }
+        }
+
+        // Acting on both plans in one census would lose these objects outright; the rebalance lease
+        // (one rebalancing pass at a time, on a majority of servers by identity) is what forbids it:
+        // see ReplicationPassTests.TwoRebalancingPassesThatNameTheServersDifferentlyNeverRemoveEveryCopy.
+        Assert.True(everyCopy > 100, $"{everyCopy} of 1000 objects");
+
+        static ulong Mask(Core.Placement.BlobServer[] servers, IEnumerable<Core.Placement.BlobServer> chosen) =>
+            chosen.Aggregate(0UL, (mask, server) => mask | ReplicationPlanner.Bit(Array.IndexOf(servers, server)));
+    }
+
+    [Fact]
     public void AnUnlistedServerGetsNoCopyAndAnObjectItMayHoldIsNotMoved()
     {
         var planner = new ReplicationPlanner(Store.Servers, SyntheticStore.MinCopies, rebalance: true);
@@ -106,9 +137,10 @@ public sealed class ReplicationPlannerTests
     public async Task ADryRunPassOverTheWireFormatCountsWhatAHundredThousandObjectsNeed()
     {
         var pass = new ReplicationPass(
-            new BlobServerClient(new HttpClient(Store.ListingHandler())),
+            Store.Adapter(),
             new BlobCluster(Options.Create(new BlobClusterOptions { BlobServers = [.. Store.Servers.Select(server => server.BaseAddress.ToString())], MinCopies = 2 })),
             new ReplicationSettings(DryRun: true, Parallelism: 4, Rebalance: true),
+            TimeProvider.System,
             NullLogger<ReplicationPass>.Instance);
 
         var report = await pass.RunAsync(CancellationToken.None);

@@ -21,9 +21,10 @@ public sealed class ReplicatorScaleMeasurement(ITestOutputHelper output)
         var objects = int.Parse(Environment.GetEnvironmentVariable("SOS_MEASURE_IDS")!, System.Globalization.CultureInfo.InvariantCulture);
         var store = new SyntheticStore(objects, servers: 5, seed: 1);
         var pass = new ReplicationPass(
-            new BlobServerClient(new HttpClient(store.ListingHandler())),
+            store.Adapter(),
             new BlobCluster(Options.Create(new BlobClusterOptions { BlobServers = [.. store.Servers.Select(server => server.BaseAddress.ToString())], MinCopies = 2 })),
             new ReplicationSettings(DryRun: true, Parallelism: 4),
+            TimeProvider.System,
             NullLogger<ReplicationPass>.Instance);
 
         GC.Collect();

@@ -3,8 +3,11 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sos.Core.BlobServers;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
+using Sos.Replicator.Cluster;
 
 namespace Sos.Tests.Unit;
 
@@ -97,12 +100,26 @@ internal sealed class SyntheticStore
     /// <summary>The blob servers' paged listing over HTTP, answered from this store: the wire format without the network.</summary>
     public HttpMessageHandler ListingHandler() => new Handler(this);
 
+    /// <summary>The replicator's adapter over <see cref="ListingHandler"/>: what a dry run asks goes through the real wire code.</summary>
+    public BlobServerAdapter Adapter()
+    {
+        var http = new HttpClient(ListingHandler());
+        return new BlobServerAdapter(new BlobServerClient(http), http, NullLogger<BlobServerAdapter>.Instance);
+    }
+
     private sealed class Handler(SyntheticStore store) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var uri = request.RequestUri!;
             var server = int.Parse(uri.Host.AsSpan(4), CultureInfo.InvariantCulture);
+            if (uri.AbsolutePath == "/identity")
+            {
+                return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+                {
+                    Content = new StringContent($"{{\"id\":\"{server:x32}\"}}", Encoding.UTF8, "application/json"),
+                });
+            }
             var query = System.Web.HttpUtility.ParseQueryString(uri.Query);
             var limit = int.Parse(query["limit"]!, CultureInfo.InvariantCulture);
             var k = query["after"] is { } after ? IndexOf(ObjectId.Parse(after)) + 1 : 0;

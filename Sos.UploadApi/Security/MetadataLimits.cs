@@ -3,10 +3,12 @@ using Sos.Core.Objects;
 namespace Sos.UploadApi.Security;
 
 /// <summary>
-/// Metadata is stored with every copy and sent back on every download, so an upload may carry at
-/// most <see cref="MaxHeaders"/> metadata headers of at most <see cref="MaxTotalBytes"/> in all;
-/// more is refused with 400 before the body is read. (Kestrel refuses a request whose headers
-/// exceed its own, larger limits, 100 headers or 32 KiB, with 431 before any of this runs.)
+/// Metadata is stored with every copy and sent back on every download, so before the body is read
+/// an upload's <c>X-</c> headers must pass <see cref="MetadataRules"/> (no name a proxy or browser
+/// acts on, values in visible ASCII) and stay within <see cref="MaxHeaders"/> headers of
+/// <see cref="MaxTotalBytes"/> in all; otherwise the answer is 400 and nothing is read or stored.
+/// (Kestrel refuses a request whose headers exceed its own, larger limits, 100 headers or 32 KiB,
+/// with 431 before any of this runs.)
 /// </summary>
 public sealed class MetadataLimits : IEndpointFilter
 {
@@ -15,9 +17,14 @@ public sealed class MetadataLimits : IEndpointFilter
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
+        var headers = context.HttpContext.Request.Headers;
+        if (MetadataRules.Check(headers) is { } refused)
+        {
+            return TypedResults.Problem(refused, statusCode: StatusCodes.Status400BadRequest, title: "Metadata not allowed");
+        }
         var count = 0;
         var bytes = 0;
-        foreach (var (name, values) in context.HttpContext.Request.Headers)
+        foreach (var (name, values) in headers)
         {
             if (ObjectMetadata.IsMetadataHeader(name))
             {

@@ -3,17 +3,17 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Sos.Core.BlobServers;
 
-namespace Sos.Tests.EndToEnd;
+namespace Sos.Tests.InProcess;
 
 /// <summary>An upload that announces its SHA-1 can skip sending bytes the store already has, and is checked against it.</summary>
-[Collection(SosAppDefinition.Name)]
-public sealed class DuplicateUploadTests(SosAppFixture sos)
+[Collection(InProcessSosDefinition.Name)]
+public sealed class DuplicateUploadTests(InProcessSos sos)
 {
     [Fact]
     public async Task ADuplicateUploadWithIfNoneMatchStarIsAnswered412BeforeItsBodyIsSent()
     {
-        var bytes = SosAppFixture.RandomBytes(2 * 1024 * 1024);
-        var id = SosAppFixture.Sha1Hex(bytes);
+        var bytes = TestBytes.Fresh(2 * 1024 * 1024);
+        var id = TestBytes.HexId(bytes);
         using (var first = await sos.Upload.PostAsync("/upload", new ByteArrayContent(bytes)))
         {
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
@@ -37,8 +37,8 @@ public sealed class DuplicateUploadTests(SosAppFixture sos)
     [Fact]
     public async Task AnUploadWithIfNoneMatchStarOfANewObjectIsStoredAndItsDigestHeaderIsNotKept()
     {
-        var bytes = SosAppFixture.RandomBytes(10_000);
-        var id = SosAppFixture.Sha1Hex(bytes);
+        var bytes = TestBytes.Fresh(10_000);
+        var id = TestBytes.HexId(bytes);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(bytes) };
         request.Headers.IfNoneMatch.ParseAdd("*");
         request.Headers.Add("Content-Digest", $"sha=:{Convert.ToBase64String(TestBytes.Sha1(bytes))}:, sha-256=:AAAA:");
@@ -57,33 +57,15 @@ public sealed class DuplicateUploadTests(SosAppFixture sos)
     [InlineData("Content-Digest")]
     public async Task AnUploadWhoseBytesDoNotMatchTheAnnouncedDigestIsRefusedAndNothingIsStored(string header)
     {
-        var bytes = SosAppFixture.RandomBytes(4096);
-        var other = TestBytes.Sha1(SosAppFixture.RandomBytes(10));
+        var bytes = TestBytes.Fresh(4096);
+        var other = TestBytes.Sha1(TestBytes.Fresh(10));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(bytes) };
         request.Headers.Add(header, header == "X-Sos-Sha1" ? Convert.ToHexStringLower(other) : $"sha=:{Convert.ToBase64String(other)}:");
 
         using var response = await sos.Upload.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains(SosAppFixture.Sha1Hex(bytes), await response.Content.ReadAsStringAsync());
-        Assert.Empty(sos.ServersHolding(SosAppFixture.Sha1Hex(bytes)));
-    }
-
-    /// <summary>A body that records whether the client ever started sending it.</summary>
-    private sealed class WatchedContent(byte[] bytes) : HttpContent
-    {
-        public bool WasSent { get; private set; }
-
-        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
-        {
-            WasSent = true;
-            return stream.WriteAsync(bytes).AsTask();
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = bytes.Length;
-            return true;
-        }
+        Assert.Contains(TestBytes.HexId(bytes), await response.Content.ReadAsStringAsync());
+        Assert.Empty(sos.ServersHolding(TestBytes.HexId(bytes)));
     }
 }

@@ -5,11 +5,11 @@ using System.Net.Sockets;
 using System.Text;
 using Sos.Core.BlobServers;
 
-namespace Sos.Tests.EndToEnd;
+namespace Sos.Tests.InProcess;
 
 /// <summary>Input an object store must survive: each gets a clear error and stores nothing.</summary>
-[Collection(SosAppDefinition.Name)]
-public sealed class BadInputTests(SosAppFixture sos)
+[Collection(InProcessSosDefinition.Name)]
+public sealed class BadInputTests(InProcessSos sos)
 {
     // The upload API's metadata limits (Sos.UploadApi/Security/MetadataLimits.cs), as a user reads them in the README.
     private const int MaxMetadataHeaders = 32;
@@ -22,7 +22,7 @@ public sealed class BadInputTests(SosAppFixture sos)
     [InlineData(1, 40 * 1024, HttpStatusCode.RequestHeaderFieldsTooLarge)]
     public async Task AFloodOfMetadataHeadersIsRefusedAndNothingIsStored(int headers, int valueLength, HttpStatusCode expected)
     {
-        var bytes = SosAppFixture.RandomBytes(1000);
+        var bytes = TestBytes.Fresh(1000);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(bytes) };
         for (var i = 0; i < headers; i++)
         {
@@ -32,13 +32,13 @@ public sealed class BadInputTests(SosAppFixture sos)
         using var response = await sos.Upload.SendAsync(request);
 
         Assert.Equal(expected, response.StatusCode);
-        Assert.Empty(sos.ServersHolding(SosAppFixture.Sha1Hex(bytes)));
+        Assert.Empty(sos.ServersHolding(TestBytes.HexId(bytes)));
     }
 
     [Fact]
     public async Task MetadataWithinTheLimitsIsStoredWhole()
     {
-        var bytes = SosAppFixture.RandomBytes(1000);
+        var bytes = TestBytes.Fresh(1000);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(bytes) };
         for (var i = 0; i < MaxMetadataHeaders; i++)
         {
@@ -57,7 +57,7 @@ public sealed class BadInputTests(SosAppFixture sos)
     [Fact]
     public async Task OnlyXMimeTypeCanSetTheDownloadsContentType()
     {
-        var bytes = SosAppFixture.RandomBytes(300);
+        var bytes = TestBytes.Fresh(300);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(bytes) };
         request.Content.Headers.ContentType = new("text/html");
         request.Headers.Add("X-Content-Type", "text/html");
@@ -83,7 +83,7 @@ public sealed class BadInputTests(SosAppFixture sos)
         var stream = tcp.GetStream();
         var head = $"POST /upload HTTP/1.1\r\nHost: {upload.Authority}\r\nContent-Length: {1024 * 1024}\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-        await stream.WriteAsync(SosAppFixture.RandomBytes(500));
+        await stream.WriteAsync(TestBytes.Fresh(500));
         var started = Stopwatch.StartNew();
 
         // Then nothing more: the server must give up on its own (Kestrel's minimum body data rate).

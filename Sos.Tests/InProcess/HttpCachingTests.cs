@@ -3,16 +3,16 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Sos.Core.BlobServers;
 
-namespace Sos.Tests.EndToEnd;
+namespace Sos.Tests.InProcess;
 
 /// <summary>What content addressing makes exact: ETag, 304, Range, HEAD, Content-Disposition.</summary>
-[Collection(SosAppDefinition.Name)]
-public sealed class HttpCachingTests(SosAppFixture sos)
+[Collection(InProcessSosDefinition.Name)]
+public sealed class HttpCachingTests(InProcessSos sos)
 {
     [Fact]
     public async Task AFetchCarriesAStrongETagImmutableCachingLastModifiedAndAcceptRanges()
     {
-        var bytes = SosAppFixture.RandomBytes(5000);
+        var bytes = TestBytes.Fresh(5000);
         var id = await UploadAsync(bytes);
 
         using var fetched = await sos.Download.GetAsync($"/fetch/{id}");
@@ -29,8 +29,8 @@ public sealed class HttpCachingTests(SosAppFixture sos)
     [Fact]
     public async Task IfNoneMatchWithTheIdAnswers304WithNoBodyAndNotFoundForAnAbsentObject()
     {
-        var id = await UploadAsync(SosAppFixture.RandomBytes(3000));
-        var absent = SosAppFixture.Sha1Hex(SosAppFixture.RandomBytes(32));
+        var id = await UploadAsync(TestBytes.Fresh(3000));
+        var absent = TestBytes.HexId(TestBytes.Fresh(32));
 
         using var cached = await GetAsync($"/fetch/{id}", request => request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue($"\"{id}\"")));
         using var otherTag = await GetAsync($"/fetch/{id}", request => request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue($"\"{absent}\"")));
@@ -47,7 +47,7 @@ public sealed class HttpCachingTests(SosAppFixture sos)
     [Fact]
     public async Task ASingleRangeAnswers206WithContentRangeAndOnlyThoseBytes()
     {
-        var bytes = SosAppFixture.RandomBytes(100_000);
+        var bytes = TestBytes.Fresh(100_000);
         var id = await UploadAsync(bytes);
 
         using var middle = await GetAsync($"/fetch/{id}", request => request.Headers.Range = new RangeHeaderValue(1000, 1999));
@@ -65,7 +65,7 @@ public sealed class HttpCachingTests(SosAppFixture sos)
     [Fact]
     public async Task ARangePastTheEndAnswers416AndAnIfRangeForOtherBytesAnswersTheWholeObject()
     {
-        var bytes = SosAppFixture.RandomBytes(500);
+        var bytes = TestBytes.Fresh(500);
         var id = await UploadAsync(bytes);
 
         using var pastEnd = await GetAsync($"/fetch/{id}", request => request.Headers.Range = new RangeHeaderValue(500, 600));
@@ -84,7 +84,7 @@ public sealed class HttpCachingTests(SosAppFixture sos)
     [Fact]
     public async Task HeadAnswersTheSameHeadersAsGetWithoutABody()
     {
-        var bytes = SosAppFixture.RandomBytes(70_000);
+        var bytes = TestBytes.Fresh(70_000);
         var id = await UploadAsync(bytes, ("X-Orig-Filename", "report.pdf"), ("X-MIME-Type", "application/pdf"));
 
         using var get = await sos.Download.GetAsync($"/fetch/{id}");
@@ -110,7 +110,7 @@ public sealed class HttpCachingTests(SosAppFixture sos)
     [InlineData("100%25 sure.txt", "100%25 sure.txt")]
     public async Task ContentDispositionCarriesTheUploadedFileNameSafelyEncoded(string uploaded, string expected)
     {
-        var id = await UploadAsync(SosAppFixture.RandomBytes(64), ("X-Orig-Filename", uploaded));
+        var id = await UploadAsync(TestBytes.Fresh(64), ("X-Orig-Filename", uploaded));
 
         using var fetched = await sos.Download.GetAsync($"/fetch/{id}");
 

@@ -1,0 +1,3 @@
+using Sos.Cli;
+
+return await SosCli.RunAsync(args, CliConsole.System, Environment.GetEnvironmentVariable);
