@@ -1,9 +1,10 @@
+using Sos.Core.Cluster;
 using Sos.DownloadApi;
 using Sos.DownloadApi.Fetch;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults(DownloadApiTelemetry.Name);
+builder.AddServiceDefaults(DownloadApiTelemetry.Name, ClusterTelemetry.Name);
 builder.AddDownloadApi();
 
 var app = builder.Build();

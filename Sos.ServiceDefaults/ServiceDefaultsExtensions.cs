@@ -17,8 +17,11 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
-    private const string HealthPath = "/health";
-    private const string AlivePath = "/alive";
+    /// <summary>Readiness: every health check must pass. Open without credentials, for probes.</summary>
+    public const string HealthPath = "/health";
+
+    /// <summary>Liveness: the process answers. Open without credentials, for probes.</summary>
+    public const string AlivePath = "/alive";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, params string[] activitySources)
         where TBuilder : IHostApplicationBuilder

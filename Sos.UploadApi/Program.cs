@@ -1,10 +1,11 @@
+using Sos.Core.Cluster;
 using Sos.UploadApi;
 using Sos.UploadApi.Security;
 using Sos.UploadApi.Uploads;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults(UploadApiTelemetry.Name);
+builder.AddServiceDefaults(UploadApiTelemetry.Name, ClusterTelemetry.Name);
 builder.AddUploadApi();
 builder.AddApiKey();
 

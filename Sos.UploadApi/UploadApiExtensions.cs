@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
-using Sos.Core.BlobServers;
+using Sos.Core.Cluster;
 using Sos.Core.Files;
 using Sos.UploadApi.Uploads;
 
@@ -8,15 +8,15 @@ namespace Sos.UploadApi;
 
 public static class UploadApiExtensions
 {
-    /// <summary>Everything the upload API needs: options, the blob-server client and the uploader.</summary>
+    /// <summary>Everything the upload API needs: options, the cluster layer and the uploader.</summary>
     public static WebApplicationBuilder AddUploadApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<UploadOptions>()
             .BindConfiguration(UploadOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddBlobServerClient();
-        // Transient like the typed HttpClient it holds, so the client factory can rotate handlers.
+        builder.Services.AddBlobCluster();
+        // Transient like the typed cluster client it holds (a typed HttpClient).
         builder.Services.AddTransient<ObjectUploader>();
         builder.Services.AddProblemDetails();
         // Spool files are deleted when their request ends; this catches those of a crashed process.

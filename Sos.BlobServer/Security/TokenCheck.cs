@@ -14,7 +14,7 @@ namespace Sos.BlobServer.Security;
 /// </summary>
 public static partial class TokenCheck
 {
-    private static readonly PathString[] OpenPaths = ["/health", "/alive"];
+    private static readonly PathString[] OpenPaths = [ServiceDefaultsExtensions.HealthPath, ServiceDefaultsExtensions.AlivePath];
     private static readonly object ScopeKey = new();
 
     public static WebApplicationBuilder AddTokenCheck(this WebApplicationBuilder builder)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Sos.Core.Objects;
 
 namespace Sos.BlobServer.Storage;
 
@@ -12,7 +13,7 @@ public sealed class BlobStoreOptions
 
     /// <summary>The largest object accepted, in bytes (5 GiB by default).</summary>
     [Range(1, long.MaxValue)]
-    public long MaxObjectBytes { get; set; } = 5L * 1024 * 1024 * 1024;
+    public long MaxObjectBytes { get; set; } = ObjectLimits.DefaultMaxObjectBytes;
 
     /// <summary>Below this much free disk, in bytes, writes are refused (507) while reads go on.</summary>
     [Range(0, long.MaxValue)]

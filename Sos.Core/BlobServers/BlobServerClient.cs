@@ -1,22 +1,15 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Runtime.CompilerServices;
-using System.Text.Json.Serialization;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
 
 namespace Sos.Core.BlobServers;
 
-/// <summary>The reply of a blob server to a stored blob, and of the upload API to an upload.</summary>
-public sealed record StoredObject(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("size")] long Size,
-    [property: JsonPropertyName("status")] string Status);
-
 /// <summary>
-/// The typed client of the blob-server wire API (the original sos blob-server's, plus paging).
-/// Servers are addressed by their service-discovery address, resolved per request.
+/// The typed client of the blob-server wire API that the replicator still uses; everything else
+/// talks to blob servers through <see cref="Cluster.ClusterClient"/>. Obsolete: it goes once the
+/// replicator has moved onto the cluster layer.
 /// </summary>
 public sealed class BlobServerClient(HttpClient http)
 {
@@ -77,32 +70,6 @@ public sealed class BlobServerClient(HttpClient http)
         }
     }
 
-    /// <summary>Whether the server holds a copy.</summary>
-    public async Task<bool> ExistsAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
-    {
-        using var blob = await OpenAsync(server, id, headersOnly: true, cancellationToken);
-        return blob is not null;
-    }
-
-    /// <summary>Every id a server holds, in order, read page by page so memory stays at one page.</summary>
-    public async IAsyncEnumerable<ObjectId> ListAsync(BlobServer server, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        ObjectId? after = null;
-        while (true)
-        {
-            var page = await ListPageAsync(server, after, pageSize, cancellationToken);
-            foreach (var id in page)
-            {
-                yield return id;
-            }
-            if (page.Count < pageSize)
-            {
-                yield break;
-            }
-            after = page[^1];
-        }
-    }
-
     /// <summary>
     /// One page of a server's ids in ascending order, those after <paramref name="after"/>; fewer
     /// than <paramref name="pageSize"/> means the listing is complete.
@@ -151,38 +118,4 @@ public sealed class BlobServerClient(HttpClient http)
             throw new BlobServerException(server, response.StatusCode, detail.Length > 500 ? detail[..500] : detail);
         }
     }
-}
-
-/// <summary>A blob server's answer for one copy: its length, metadata and (for GET) its bytes.</summary>
-public sealed class BlobResponse(BlobServer server, HttpResponseMessage response) : IDisposable
-{
-    public BlobServer Server { get; } = server;
-
-    /// <summary>200 for a whole copy, 206 for a range of it, 416 for a range past its end.</summary>
-    public HttpStatusCode StatusCode => response.StatusCode;
-
-    /// <summary>For 206 the range sent and the whole length; for 416 the whole length alone.</summary>
-    public ContentRangeHeaderValue? ContentRange => response.Content.Headers.ContentRange;
-
-    public long? Length => response.Content.Headers.ContentLength;
-
-    public DateTimeOffset? LastModified => response.Content.Headers.LastModified;
-
-    public Dictionary<string, string> Metadata { get; } = ObjectMetadata.FromHeaders(
-        response.Headers.Concat(response.Content.Headers).Select(header => KeyValuePair.Create(header.Key, new Microsoft.Extensions.Primitives.StringValues([.. header.Value]))));
-
-    /// <summary>
-    /// A Sos blob server checks a whole copy against its id as it sends it and cuts the body
-    /// short when it does not match, and says so with <see cref="VerifiedStreamHeader"/>; the
-    /// reader need not hash the bytes a second time. A server that does not (an original sos
-    /// one) leaves the check to the reader.
-    /// </summary>
-    public bool IsVerifiedAsItStreams => response.Headers.Contains(VerifiedStreamHeader);
-
-    /// <summary>Not an X- header: those are the object's metadata.</summary>
-    public const string VerifiedStreamHeader = "Sos-Verified-Stream";
-
-    public Task<Stream> ReadAsync(CancellationToken cancellationToken) => response.Content.ReadAsStreamAsync(cancellationToken);
-
-    public void Dispose() => response.Dispose();
 }

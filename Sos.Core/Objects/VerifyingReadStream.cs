@@ -14,9 +14,12 @@ public sealed class CorruptCopyException(ObjectId id, string reason)
 /// last bytes: the read that would complete the object throws <see cref="CorruptCopyException"/>
 /// instead of returning them. A reader that forwards what it reads therefore never forwards a
 /// complete body that is wrong; with the length known, the receiver sees a short body, never
-/// a clean one. Only whole objects can be checked, never a range of one.
+/// a clean one. When the length is not known (a body sent chunked), the check happens at the
+/// end of the source, and the read that finds the end throws instead of returning 0: a reader
+/// that forwards a chunked body never sends its last chunk. Only whole objects can be checked,
+/// never a range of one.
 /// </summary>
-public sealed class VerifyingReadStream(Stream source, ObjectId id, long length, bool leaveOpen = false) : Stream
+public sealed class VerifyingReadStream(Stream source, ObjectId id, long? length, bool leaveOpen = false) : Stream
 {
     private readonly IncrementalHash _sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
     private long _read;
@@ -33,8 +36,20 @@ public sealed class VerifyingReadStream(Stream source, ObjectId id, long length,
             }
             return 0;
         }
+        if (length is null)
+        {
+            var got = await source.ReadAsync(buffer, cancellationToken);
+            if (got == 0)
+            {
+                Verify();
+                return 0;
+            }
+            _sha1.AppendData(buffer.Span[..got]);
+            _read += got;
+            return got;
+        }
         // Never read past the announced length, so the last bytes stay held back until checked.
-        var wanted = (int)Math.Min(buffer.Length, length - _read);
+        var wanted = (int)Math.Min(buffer.Length, length.Value - _read);
         var read = wanted == 0 ? 0 : await source.ReadAsync(buffer[..wanted], cancellationToken);
         if (read == 0 && _read < length)
         {
@@ -70,7 +85,7 @@ public sealed class VerifyingReadStream(Stream source, ObjectId id, long length,
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
-    public override long Length => length;
+    public override long Length => length ?? throw new NotSupportedException("The length of a chunked body is known only at its end.");
     public override long Position { get => _read; set => throw new NotSupportedException(); }
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();

@@ -1,8 +1,5 @@
 namespace Sos.Core.Placement;
 
-/// <summary>Which servers took a copy and which failed, with why.</summary>
-public sealed record FanOutResult(IReadOnlyList<BlobServer> Written, IReadOnlyList<(BlobServer Server, Exception Error)> Failures);
-
 /// <summary>
 /// The fan-out mechanism, free of policy: keeps <c>copies</c> writes in flight over the
 /// candidates in order, starts the next candidate whenever one fails (handoff), and returns

@@ -10,7 +10,9 @@ namespace Sos.DownloadApi.Fetch;
 /// </summary>
 internal sealed partial class ObjectBodyResult : IResult, IStatusCodeHttpResult
 {
-    private const int BufferSize = 128 * 1024;
+    // Small enough that many slow readers stay cheap (a slow reader holds it until its response
+    // ends), large enough to pass big objects on at disk speed.
+    private const int BufferSize = 32 * 1024;
 
     private readonly int _statusCode;
     private readonly Stream? _stream;

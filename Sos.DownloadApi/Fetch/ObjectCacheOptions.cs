@@ -12,10 +12,10 @@ public sealed class ObjectCacheOptions
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
-    /// The largest object kept, in bytes (64 KiB by default). At most
-    /// <see cref="ObjectLocator.CheckFirstMaxBytes"/>: only objects read whole and checked
-    /// against their id before they are sent can enter the cache.
+    /// The largest object kept, in bytes (64 KiB by default, also the most). Only objects read
+    /// whole and checked against their id before they are sent can enter the cache, and those are
+    /// at most <see cref="ObjectSource.CheckFirstMaxBytes"/>.
     /// </summary>
-    [Range(0d, ObjectLocator.CheckFirstMaxBytes)]
+    [Range(0d, ObjectSource.CheckFirstMaxBytes)]
     public long MaxObjectBytes { get; set; } = 64 * 1024;
 }

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sos.Core.BlobServers;
+using Sos.Core.Cluster;
 using Sos.Core.Objects;
 using Sos.DownloadApi.Fetch;
 
@@ -106,7 +107,7 @@ public sealed class ObjectCacheTests
     [Fact]
     public void MaxObjectBytesAboveWhatIsCheckedBeforeSendingIsRefusedAtStart()
     {
-        var options = new ObjectCacheOptions { MaxObjectBytes = ObjectLocator.CheckFirstMaxBytes + 1 };
+        var options = new ObjectCacheOptions { MaxObjectBytes = ObjectSource.CheckFirstMaxBytes + 1 };
 
         var valid = Validator.TryValidateObject(options, new ValidationContext(options), [], validateAllProperties: true);
 
@@ -161,16 +162,18 @@ public sealed class ObjectCacheTests
     private static async Task<byte[]?> ReadWholeAsync(BlobCluster cluster, ObjectCache cache, ObjectId id, Func<string, byte[]> copyOn)
     {
         using var http = new HttpClient(new CopyHandler(copyOn));
-        var locator = new ObjectLocator(cluster, new BlobServerClient(http), cache, NullLogger<ObjectLocator>.Instance);
-        var whole = await locator.ReadWholeAsync(id, CancellationToken.None);
-        using var copy = whole.Located.Copy;
-        if (whole.Body is null)
+        var source = new ObjectSource(new ClusterClient(http, cluster, NullLogger<ClusterClient>.Instance), cache);
+        using var whole = await source.GetAsync(id, FetchPlan.Whole, CancellationToken.None);
+        if (whole.Outcome != FetchOutcome.Found)
         {
             return null;
         }
-        await using var body = whole.Body;
+        if (whole.Body is null)
+        {
+            return whole.Bytes.ToArray();
+        }
         using var received = new MemoryStream();
-        await body.CopyToAsync(received);
+        await whole.Body.CopyToAsync(received);
         return received.ToArray();
     }
 

@@ -1,59 +1,29 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
-using Sos.Core.BlobServers;
+using Sos.Core.Cluster;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
 
 namespace Sos.UploadApi.Uploads;
 
 /// <summary>
-/// What the client asked of an upload beyond its bytes: the id it expects them to hash to
-/// (from <c>X-Sos-Sha1</c> or <c>Content-Digest</c>), and whether to store them only when the
-/// object does not already have its copies (<c>If-None-Match: *</c>).
-/// </summary>
-public sealed record UploadConditions(ObjectId? ExpectedId, bool OnlyIfAbsent)
-{
-    public static readonly UploadConditions None = new(null, false);
-}
-
-/// <summary>Why an upload stored nothing although its body was read whole.</summary>
-public enum UploadRefusal
-{
-    None,
-    /// <summary>The bytes do not hash to the id the client announced.</summary>
-    DigestMismatch,
-    /// <summary>If-None-Match: * and the object already had its copies.</summary>
-    AlreadyStored,
-}
-
-/// <summary>The outcome of an upload: the object, and where its copies went or why they did not.</summary>
-public sealed record UploadResult(HashedContent Content, FanOutResult Copies, int RequiredCopies, UploadRefusal Refusal = UploadRefusal.None)
-{
-    public bool IsDurable => Copies.Written.Count >= RequiredCopies;
-}
-
-/// <summary>How many of an object's copies were found, and its size as a server holding one reported it.</summary>
-public sealed record CopyCount(int Copies, long? Size);
-
-/// <summary>
-/// The write path: receive the body whole while hashing it (the id picks the servers),
-/// then write copies in parallel to the object's preferred blob servers, moving on to the next
-/// server in rendezvous order whenever one fails. Durable means every blob server that said
-/// OK had flushed its copy to disk.
+/// The write path: receive the body whole while hashing it (the id picks the servers), ask the
+/// cluster who already holds the object, then write the copies it lacks, in parallel, to its
+/// preferred blob servers, moving on to the next server in rendezvous order whenever one fails.
+/// Durable means every blob server that said OK had flushed its copy to disk. An object's
+/// metadata is its first upload's: copies added later carry what its holders have.
 /// </summary>
 public sealed partial class ObjectUploader
 {
     private static readonly FanOutResult NothingWritten = new([], []);
 
-    private readonly BlobCluster _cluster;
-    private readonly BlobServerClient _client;
+    private readonly ClusterClient _cluster;
     private readonly UploadOptions _options;
     private readonly ILogger<ObjectUploader> _logger;
 
-    public ObjectUploader(BlobCluster cluster, BlobServerClient client, IOptions<UploadOptions> options, ILogger<ObjectUploader> logger)
+    public ObjectUploader(ClusterClient cluster, IOptions<UploadOptions> options, ILogger<ObjectUploader> logger)
     {
         _cluster = cluster;
-        _client = client;
         _options = options.Value;
         _logger = logger;
         Directory.CreateDirectory(_options.SpoolPath);
@@ -62,39 +32,11 @@ public sealed partial class ObjectUploader
     /// <summary>The copies an upload must have before it is acknowledged.</summary>
     public int RequiredCopies => _cluster.MinCopies;
 
-    /// <summary>
-    /// Asks the object's servers, preferred first, whether they hold a copy, until it has
-    /// its minimum of copies or every server was asked. A server that fails counts as not
-    /// holding one, so a doubt always means the upload goes ahead.
-    /// </summary>
-    public async Task<CopyCount> CountCopiesAsync(ObjectId id, CancellationToken cancellationToken)
-    {
-        int copies = 0;
-        long? size = null;
-        foreach (var server in _cluster.Rank(id))
-        {
-            try
-            {
-                using var copy = await _client.OpenAsync(server, id, headersOnly: true, cancellationToken);
-                if (copy is not null)
-                {
-                    copies++;
-                    size ??= copy.Length;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or BlobServerException)
-            {
-                LogCopyCheckFailed(_logger, id, server.Name, ex.Message);
-            }
-            if (copies >= _cluster.MinCopies)
-            {
-                break;
-            }
-        }
-        return new CopyCount(copies, size);
-    }
+    /// <summary>Which servers hold the object; a server that fails counts as not holding it, so a doubt means the upload goes ahead.</summary>
+    public Task<CopyCount> CountCopiesAsync(ObjectId id, CancellationToken cancellationToken) =>
+        _cluster.CountCopiesAsync(id, cancellationToken);
 
-    /// <summary>Receives and hashes the body, then writes its copies. A small body with a Content-Length is held in memory.</summary>
+    /// <summary>Receives and hashes the body, then writes the copies the object lacks. A small body with a Content-Length is held in memory.</summary>
     public async Task<UploadResult> UploadAsync(Stream body, long? announcedLength, IReadOnlyDictionary<string, string> metadata, UploadConditions conditions, CancellationToken cancellationToken)
     {
         using var activity = UploadApiTelemetry.Source.StartActivity("sos.upload");
@@ -106,35 +48,29 @@ public sealed partial class ObjectUploader
         if (conditions.ExpectedId is { } expected && expected != content.Id)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "digest mismatch");
-            return new UploadResult(content, NothingWritten, _cluster.MinCopies, UploadRefusal.DigestMismatch);
+            return new UploadResult(content, [], NothingWritten, RequiredCopies, UploadRefusal.DigestMismatch);
         }
-        if (conditions.OnlyIfAbsent && (await CountCopiesAsync(content.Id, cancellationToken)).Copies >= _cluster.MinCopies)
+        var present = await _cluster.CountCopiesAsync(content.Id, cancellationToken);
+        if (present.Copies >= RequiredCopies)
         {
-            return new UploadResult(content, NothingWritten, _cluster.MinCopies, UploadRefusal.AlreadyStored);
+            // Already stored with its copies: nothing is rewritten, so nothing about it changes.
+            activity?.SetTag("sos.replicas.written", 0);
+            return new UploadResult(content, present.Holders, NothingWritten, RequiredCopies,
+                conditions.OnlyIfAbsent ? UploadRefusal.AlreadyStored : UploadRefusal.None);
         }
+        // First write wins: new copies of a stored object carry its holders' metadata, not this upload's.
+        var copyMetadata = present.Info?.Metadata ?? metadata;
+        var copies = await _cluster.WriteCopiesAsync(content.Id, content.Size, received.OpenReader, copyMetadata,
+            RequiredCopies - present.Copies, present.Holders, _options.CopyDeadline(content.Size), cancellationToken);
 
-        var candidates = _cluster.Rank(content.Id);
-        var copies = await ReplicaFanOut.WriteAsync(candidates, _cluster.MinCopies, async (server, ct) =>
-        {
-            await using var reader = received.OpenReader();
-            // A server that hangs counts as failed once its deadline passes: the next one takes the copy.
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            deadline.CancelAfter(_options.CopyDeadline(content.Size));
-            await _client.StoreAsync(server, content.Id, reader, content.Size, metadata, deadline.Token);
-        }, cancellationToken);
-
-        foreach (var (server, error) in copies.Failures)
-        {
-            LogCopyFailed(_logger, content.Id, server.Name, error.Message);
-        }
-        var result = new UploadResult(content, copies, _cluster.MinCopies);
+        var result = new UploadResult(content, present.Holders, copies, RequiredCopies);
         activity?.SetTag("sos.replicas.written", copies.Written.Count);
-        activity?.SetTag("sos.replicas.servers", string.Join(",", copies.Written.Select(server => server.Name)));
+        activity?.SetTag("sos.replicas.servers", string.Join(",", present.Holders.Concat(copies.Written).Select(server => server.Name)));
         UploadApiTelemetry.Handoffs.Add(copies.Failures.Count);
         if (!result.IsDurable)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "too few copies");
-            LogNotDurable(_logger, content.Id, copies.Written.Count, _cluster.MinCopies);
+            LogNotDurable(_logger, content.Id, result.DurableCopies, RequiredCopies);
             UploadApiTelemetry.Refused.Add(1);
             return result;
         }
@@ -143,12 +79,6 @@ public sealed partial class ObjectUploader
         UploadApiTelemetry.CopiesWritten.Record(copies.Written.Count);
         return result;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ask {Server} whether it holds {ObjectId}: {Reason}")]
-    private static partial void LogCopyCheckFailed(ILogger logger, ObjectId objectId, string server, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Copy of {ObjectId} to {Server} failed: {Reason}")]
-    private static partial void LogCopyFailed(ILogger logger, ObjectId objectId, string server, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Upload of {ObjectId} refused: {Written} durable copies, {Required} required")]
     private static partial void LogNotDurable(ILogger logger, ObjectId objectId, int written, int required);

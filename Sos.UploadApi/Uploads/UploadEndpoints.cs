@@ -39,7 +39,7 @@ public static class UploadEndpoints
             var present = await uploader.CountCopiesAsync(known, cancellationToken);
             if (present.Copies >= uploader.RequiredCopies)
             {
-                return AlreadyStored(response, known, present.Size);
+                return AlreadyStored(response, known, present.Info?.Length);
             }
         }
 
@@ -66,11 +66,11 @@ public static class UploadEndpoints
         }
         if (!result.IsDurable)
         {
-            var failures = string.Join("; ", result.Copies.Failures.Select(failure => $"{failure.Server.Name}: {failure.Error.Message}"));
+            // Which servers failed, and why, is in the logs and the trace; the client needs to know only that nothing was acknowledged.
             return TypedResults.Problem(
-                $"Only {result.Copies.Written.Count} of the {result.RequiredCopies} required copies of {result.Content.Id} could be written, so the upload is not acknowledged. {failures}",
+                $"Too few storage servers could take the object right now ({result.DurableCopies} of the {result.RequiredCopies} copies it needs), so the upload is not acknowledged. Try again later.",
                 statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "Not enough blob servers");
+                title: "Storage unavailable");
         }
         return TypedResults.Ok(new StoredObject(result.Content.Id.ToString(), result.Content.Size, "OK"));
     }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Sos.Core.Objects;
 
 namespace Sos.UploadApi.Uploads;
 
@@ -7,8 +8,8 @@ public sealed class UploadOptions
     public const string SectionName = "Upload";
 
     /// <summary>The largest object accepted, in bytes (5 GiB by default); larger uploads get 413.</summary>
-    [Range(0, long.MaxValue)]
-    public long MaxObjectBytes { get; set; } = 5L * 1024 * 1024 * 1024;
+    [Range(1, long.MaxValue)]
+    public long MaxObjectBytes { get; set; } = ObjectLimits.DefaultMaxObjectBytes;
 
     /// <summary>
     /// Where bodies are spooled while their SHA-1 is computed (the id decides the servers, so

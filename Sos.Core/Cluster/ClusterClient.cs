@@ -1,0 +1,508 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Sos.Core.BlobServers;
+using Sos.Core.Objects;
+using Sos.Core.Placement;
+
+namespace Sos.Core.Cluster;
+
+/// <summary>
+/// The one way Sos talks to its blob servers. Operations are in the store's terms (read an
+/// object, count its copies, write copies, verify, list, remove) and answer with domain results;
+/// no HTTP type leaves this class. It speaks the original sos blob-server protocol as well as
+/// Sos's own: bodies with or without <c>Content-Length</c>, ranges answered whole, listings that
+/// ignore paging. What counts as a failed server is decided in <see cref="ServerFailure"/>, and
+/// every request is counted and logged here (attempts at Debug, failures at Warning).
+/// </summary>
+public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, ILogger<ClusterClient> logger)
+{
+    /// <summary>
+    /// A whole read of an object up to this size is read and checked against its id before it is
+    /// answered, so a bad copy costs a retry on the next server, not the reader's download.
+    /// </summary>
+    public const int DefaultCheckFirstMaxBytes = 64 * 1024;
+
+    public IReadOnlyList<BlobServer> Servers => cluster.Servers;
+
+    /// <summary>The copies every object must have: the upload's write quorum and the replicator's goal.</summary>
+    public int MinCopies => cluster.MinCopies;
+
+    /// <summary>All servers, the object's preferred ones first.</summary>
+    public BlobServer[] Rank(ObjectId id) => cluster.Rank(id);
+
+    /// <summary>
+    /// The object's headers from the first server that holds it, preferred servers first. When a
+    /// server does not give the length in its answer to HEAD (an original one may not), the copy is
+    /// read through once to measure it.
+    /// </summary>
+    public Task<ObjectRead> StatAsync(ObjectId id, CancellationToken cancellationToken) =>
+        FirstCopyAsync(id, "stat", server => StatOnAsync(server, id, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// The object, whole (<paramref name="range"/> null) or one range of it, from the first server
+    /// that holds a good copy, preferred servers first. A whole object of up to
+    /// <paramref name="checkFirstMaxBytes"/> is read and checked before the answer (see
+    /// <see cref="ObjectRead.CheckedBytes"/>); a larger one is checked as it streams. A range is
+    /// served out of the whole copy when a server ignores the range.
+    /// </summary>
+    public Task<ObjectRead> ReadAsync(ObjectId id, ByteRange? range, int checkFirstMaxBytes, CancellationToken cancellationToken) =>
+        FirstCopyAsync(id, range is null ? "read" : "read-range", server => ReadOnAsync(server, id, range, checkFirstMaxBytes, cancellationToken), cancellationToken);
+
+    /// <summary>One server's copy, whole, checked as it streams: the source of a repair.</summary>
+    public async Task<ObjectRead> ReadCopyAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
+    {
+        var (answered, read) = await AttemptAsync(server, "read", id, () => ReadOnAsync(server, id, null, 0, cancellationToken), cancellationToken);
+        return (answered ? read ?? ObjectRead.NotFound(ReadStatus.Missing) : ObjectRead.NotFound(ReadStatus.Unavailable)).Counted(1, answered ? 0 : 1);
+    }
+
+    /// <summary>
+    /// Asks every server at once whether it holds the object (HEAD). A server that fails counts
+    /// as not holding it, so a doubt means "write it".
+    /// </summary>
+    public async Task<CopyCount> CountCopiesAsync(ObjectId id, CancellationToken cancellationToken)
+    {
+        var ranked = Rank(id);
+        var answers = await Task.WhenAll(ranked.Select(server =>
+            AttemptAsync(server, "count", id, () => PresenceOnAsync(server, id, cancellationToken), cancellationToken)));
+        var holders = new List<BlobServer>();
+        ObjectInfo? first = null;
+        var unavailable = 0;
+        for (var i = 0; i < ranked.Length; i++)
+        {
+            var (answered, info) = answers[i];
+            if (!answered)
+            {
+                unavailable++;
+            }
+            else if (info is not null)
+            {
+                holders.Add(ranked[i]);
+                first ??= info;
+            }
+        }
+        return new CopyCount(holders, first, unavailable);
+    }
+
+    /// <summary>Whether one server holds a copy (HEAD), and the length it reports.</summary>
+    public async Task<CopyPresence> HasCopyAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
+    {
+        var (answered, info) = await AttemptAsync(server, "count", id, () => PresenceOnAsync(server, id, cancellationToken), cancellationToken);
+        return !answered ? new CopyPresence(CopyStatus.Unavailable, null)
+            : info is null ? new CopyPresence(CopyStatus.Missing, null)
+            : new CopyPresence(CopyStatus.Present, info.Length);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="copies"/> copies to the object's servers in rendezvous order,
+    /// leaving out <paramref name="exclude"/> (servers that already hold it), in parallel; a
+    /// server that fails or takes longer than <paramref name="copyDeadline"/> hands its copy to
+    /// the next (handoff). Each copy reads its own stream from <paramref name="openBody"/>.
+    /// Copies are not retried: a streamed body cannot be replayed, the next server takes it.
+    /// </summary>
+    public Task<FanOutResult> WriteCopiesAsync(
+        ObjectId id, long length, Func<Stream> openBody, IReadOnlyDictionary<string, string> metadata,
+        int copies, IReadOnlyCollection<BlobServer> exclude, TimeSpan copyDeadline, CancellationToken cancellationToken)
+    {
+        var candidates = Rank(id).Where(server => !exclude.Contains(server)).ToArray();
+        return ReplicaFanOut.WriteAsync(candidates, copies, async (server, token) =>
+        {
+            await using var body = openBody();
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+            deadline.CancelAfter(copyDeadline);
+            var (written, failure) = await AttemptAsync(server, "write", id, async () =>
+            {
+                await StoreOnAsync(server, id, body, length, metadata, deadline.Token);
+                return (string?)null;
+            }, token, describe: true);
+            if (!written)
+            {
+                throw new CopyNotWrittenException(failure ?? "failed");
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>Writes one copy to one server; <see cref="CopyWrite.Written"/> only once the server has made it durable.</summary>
+    public async Task<CopyWrite> WriteCopyAsync(BlobServer server, ObjectId id, Stream body, long length, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var (written, failure) = await AttemptAsync(server, "write", id, async () =>
+        {
+            await StoreOnAsync(server, id, body, length, metadata, cancellationToken);
+            return (string?)null;
+        }, cancellationToken, describe: true);
+        return new CopyWrite(written, written ? null : failure);
+    }
+
+    /// <summary>Asks a holder to re-hash its copy (<c>POST /blob/{id}/verify</c>); a bad copy is quarantined by the server.</summary>
+    public async Task<CopyVerification> VerifyCopyAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
+    {
+        var (answered, verdict) = await AttemptAsync(server, "verify", id, async () =>
+        {
+            using var response = await http.PostAsync(new Uri(server.BaseAddress, $"blob/{id}/verify"), content: null, cancellationToken);
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.NotFound:
+                    return new CopyVerification(VerifyStatus.Missing, null);
+                case HttpStatusCode.Conflict:
+                    LogBadCopy(logger, id, server.Name);
+                    return new CopyVerification(VerifyStatus.Bad, null);
+            }
+            await EnsureSuccessAsync(server, response, cancellationToken);
+            var reply = await response.Content.ReadFromJsonAsync<StoredObject>(cancellationToken);
+            if (reply is null || reply.Id != id.ToString())
+            {
+                throw new BlobServerException(server, response.StatusCode, "a verification of other bytes");
+            }
+            return new CopyVerification(VerifyStatus.Good, reply.Size);
+        }, cancellationToken);
+        return answered ? verdict! : new CopyVerification(VerifyStatus.Unavailable, null);
+    }
+
+    /// <summary>
+    /// The server's stable identity (32 lowercase hex characters, <c>GET /identity</c>), so that one
+    /// server reached under two names counts once; null when it could not be read.
+    /// </summary>
+    public async Task<string?> ReadIdentityAsync(BlobServer server, CancellationToken cancellationToken)
+    {
+        var (_, identity) = await AttemptAsync(server, "identity", null, async () =>
+        {
+            using var response = await http.GetAsync(new Uri(server.BaseAddress, "identity"), cancellationToken);
+            await EnsureSuccessAsync(server, response, cancellationToken);
+            var reply = await response.Content.ReadFromJsonAsync<ServerIdentity>(cancellationToken);
+            if (reply?.Id is not { Length: 32 } id || !id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+            {
+                throw new BlobServerException(server, response.StatusCode, "an identity that is not 32 lowercase hex characters");
+            }
+            return id;
+        }, cancellationToken);
+        return identity;
+    }
+
+    /// <summary>
+    /// One page of a server's ids after <paramref name="after"/>, ascending; null when the server
+    /// could not list. Transient failures are retried by the blob-server resilience pipeline
+    /// (listing requests get its longer waits), never by the caller.
+    /// </summary>
+    public async Task<ListingPage?> ListPageAsync(BlobServer server, ObjectId? after, int limit, CancellationToken cancellationToken)
+    {
+        var (_, page) = await AttemptAsync(server, "list", null, async () =>
+        {
+            var uri = new Uri(server.BaseAddress, after is null ? $"blobs?limit={limit}" : $"blobs?after={after}&limit={limit}");
+            using var response = await http.GetAsync(uri, cancellationToken);
+            await EnsureSuccessAsync(server, response, cancellationToken);
+            var entries = await response.Content.ReadFromJsonAsync<string[]>(cancellationToken) ?? [];
+            var ids = new SortedSet<ObjectId>();
+            foreach (var entry in entries)
+            {
+                // The original blob-server ignores after and limit: whatever is not after the asked id is dropped here.
+                if (ObjectId.TryParse(entry, out var id) && (after is not { } from || id.CompareTo(from) > 0))
+                {
+                    ids.Add(id);
+                }
+            }
+            return new ListingPage([.. ids], IsLast: entries.Length < limit || entries.Length > limit);
+        }, cancellationToken);
+        return page;
+    }
+
+    /// <summary>Removes a server's copy (<c>DELETE /blob/{id}</c>; the server keeps it in its trash for a while).</summary>
+    public async Task<CopyRemoval> RemoveCopyAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
+    {
+        var (answered, removal) = await AttemptAsync(server, "remove", id, async () =>
+        {
+            using var response = await http.DeleteAsync(BlobUri(server, id), cancellationToken);
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.NotFound:
+                    return CopyRemoval.Missing;
+                case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
+                    LogRemovalRefused(logger, id, server.Name, (int)response.StatusCode);
+                    return CopyRemoval.Refused;
+            }
+            await EnsureSuccessAsync(server, response, cancellationToken);
+            return CopyRemoval.Removed;
+        }, cancellationToken);
+        return answered ? removal : CopyRemoval.Unavailable;
+    }
+
+    /// <summary>Tries the object's servers in rendezvous order until one answers with a copy.</summary>
+    private async Task<ObjectRead> FirstCopyAsync(ObjectId id, string operation, Func<BlobServer, Task<ObjectRead?>> readOn, CancellationToken cancellationToken)
+    {
+        int requests = 0, failures = 0;
+        foreach (var server in Rank(id))
+        {
+            requests++;
+            var (answered, read) = await AttemptAsync(server, operation, id, () => readOn(server), cancellationToken);
+            if (!answered)
+            {
+                failures++;
+            }
+            else if (read is not null)
+            {
+                Activity.Current?.SetTag("sos.blob.server", server.Name);
+                return read.Counted(requests, failures);
+            }
+        }
+        return ObjectRead.NotFound(failures > 0 ? ReadStatus.Unavailable : ReadStatus.Missing).Counted(requests, failures);
+    }
+
+    /// <summary>
+    /// One request (or exchange) with one server, counted and logged; a server failure is logged
+    /// and answered as (false, default). The description of a failure is returned with
+    /// <paramref name="describe"/> (as the value, which must then be a string).
+    /// </summary>
+    private async Task<(bool Answered, T? Value)> AttemptAsync<T>(BlobServer server, string operation, ObjectId? id, Func<Task<T>> attempt, CancellationToken cancellationToken, bool describe = false)
+    {
+        var tag = new KeyValuePair<string, object?>("sos.cluster.operation", operation);
+        ClusterTelemetry.Requests.Add(1, tag);
+        LogAttempt(logger, operation, id, server.Name);
+        try
+        {
+            return (true, await attempt());
+        }
+        catch (Exception ex) when (ServerFailure.Is(ex, cancellationToken))
+        {
+            ClusterTelemetry.Failures.Add(1, tag);
+            var reason = ServerFailure.Describe(ex);
+            LogFailed(logger, operation, id, server.Name, reason);
+            Activity.Current?.AddEvent(new ActivityEvent("sos.blob.failure", tags: new ActivityTagsCollection
+            {
+                ["sos.blob.server"] = server.Name,
+                ["sos.cluster.operation"] = operation,
+                ["exception.message"] = reason,
+            }));
+            return (false, describe ? (T)(object)reason : default);
+        }
+    }
+
+    private async Task<ObjectRead?> StatOnAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
+    {
+        var info = await PresenceOnAsync(server, id, cancellationToken);
+        if (info is null)
+        {
+            return null;
+        }
+        if (info.Length is null)
+        {
+            // The server's HEAD did not say how long the copy is: read it through once, checking it.
+            info = info with { Length = await MeasureOnAsync(server, id, cancellationToken) };
+        }
+        return ObjectRead.Whole(server, info, body: null, owner: null);
+    }
+
+    /// <summary>The copy's headers (HEAD), or null when the server has none.</summary>
+    private async Task<ObjectInfo?> PresenceOnAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, BlobUri(server, id));
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        await EnsureSuccessAsync(server, response, cancellationToken);
+        return InfoOf(response);
+    }
+
+    /// <summary>The length of a copy whose server does not announce it, by reading it through (checked against its id).</summary>
+    private async Task<long> MeasureOnAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
+    {
+        using var response = await GetAsync(server, id, range: null, cancellationToken);
+        await EnsureSuccessAsync(server, response, cancellationToken);
+        await using var verifying = new VerifyingReadStream(await response.Content.ReadAsStreamAsync(cancellationToken), id, response.Content.Headers.ContentLength);
+        await verifying.CopyToAsync(Stream.Null, cancellationToken);
+        return verifying.Position;
+    }
+
+    private async Task<ObjectRead?> ReadOnAsync(BlobServer server, ObjectId id, ByteRange? range, int checkFirstMaxBytes, CancellationToken cancellationToken)
+    {
+        var response = await GetAsync(server, id, range, cancellationToken);
+        try
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                response.Dispose();
+                return null;
+            }
+            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+            {
+                var unsatisfiable = InfoOf(response) with { Length = response.Content.Headers.ContentRange?.Length };
+                response.Dispose();
+                return ObjectRead.Unsatisfiable(server, unsatisfiable);
+            }
+            await EnsureSuccessAsync(server, response, cancellationToken);
+            var info = InfoOf(response);
+            if (range is { } asked)
+            {
+                return await ReadRangeAsync(server, id, asked, response, info, cancellationToken);
+            }
+            var network = await response.Content.ReadAsStreamAsync(cancellationToken);
+            if (info.Length is { } known && known > checkFirstMaxBytes)
+            {
+                // A Sos blob server checks the copy as it sends it and cuts it short when it is
+                // wrong (and the short body fails this read): hashing it again here would double
+                // the cost of passing on a large object.
+                var body = response.Headers.Contains(BlobResponse.VerifiedStreamHeader) ? network : new VerifyingReadStream(network, id, known);
+                return ObjectRead.Whole(server, info, body, response);
+            }
+            return await ReadCheckedAsync(server, id, info, network, checkFirstMaxBytes, response, cancellationToken);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A range: passed on as the server sent it (206), or cut out of the whole copy when the server
+    /// ignored the Range header (200), measuring the copy first when its length was not given.
+    /// </summary>
+    private async Task<ObjectRead> ReadRangeAsync(BlobServer server, ObjectId id, ByteRange asked, HttpResponseMessage response, ObjectInfo info, CancellationToken cancellationToken)
+    {
+        if (response.StatusCode == HttpStatusCode.PartialContent)
+        {
+            if (response.Content.Headers.ContentRange is not { From: { } from, To: { } to, Length: { } total })
+            {
+                throw new BlobServerException(server, response.StatusCode, "a partial answer without a complete Content-Range");
+            }
+            var part = new ObjectPart(from, to - from + 1, total);
+            var partBody = new SliceStream(await response.Content.ReadAsStreamAsync(cancellationToken), 0, part.Count);
+            return ObjectRead.Partial(server, info with { Length = total }, part, partBody, response);
+        }
+        if (info.Length is null)
+        {
+            response.Dispose();
+            info = info with { Length = await MeasureOnAsync(server, id, cancellationToken) };
+            response = await GetAsync(server, id, range: null, cancellationToken);
+            try
+            {
+                await EnsureSuccessAsync(server, response, cancellationToken);
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+        }
+        if (asked.Within(info.Length!.Value) is not { } wanted)
+        {
+            response.Dispose();
+            return ObjectRead.Unsatisfiable(server, info);
+        }
+        var body = new SliceStream(await response.Content.ReadAsStreamAsync(cancellationToken), wanted.Offset, wanted.Count);
+        return ObjectRead.Partial(server, info, wanted, body, response);
+    }
+
+    /// <summary>
+    /// Reads a small copy (or one whose length was not given) whole and checks it before anything
+    /// is answered. A chunked body that turns out larger than <paramref name="maxBytes"/> goes on as
+    /// a stream (what was read ahead, then the rest), checked when it ends.
+    /// </summary>
+    private static async Task<ObjectRead> ReadCheckedAsync(BlobServer server, ObjectId id, ObjectInfo info, Stream network, int maxBytes, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        // A chunked body needs room for the probe byte that tells it is larger than what is read ahead.
+        var capacity = info.Length is { } length ? (int)length : Math.Max(maxBytes - 1, 0);
+        var buffer = ArrayPool<byte>.Shared.Rent(info.Length is null ? capacity + 1 : Math.Max(capacity, 1));
+        var verifying = new VerifyingReadStream(network, id, info.Length);
+        try
+        {
+            var total = 0;
+            int read;
+            while (total < capacity && (read = await verifying.ReadAsync(buffer.AsMemory(total, capacity - total), cancellationToken)) > 0)
+            {
+                total += read;
+            }
+            // One more read checks an empty or chunked object's hash, and that nothing follows.
+            var probe = new byte[1];
+            if (await verifying.ReadAsync(probe, cancellationToken) == 0)
+            {
+                response.Dispose();
+                return ObjectRead.Checked(server, info with { Length = total }, new PooledBytesStream(buffer, total, rest: null));
+            }
+            // Only a chunked body gets here (a longer one with a length fails the probe): it goes on streaming.
+            buffer[total] = probe[0];
+            return ObjectRead.Whole(server, info, new PooledBytesStream(buffer, total + 1, verifying), response);
+        }
+        catch
+        {
+            await verifying.DisposeAsync();
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private async Task StoreOnAsync(BlobServer server, ObjectId id, Stream body, long length, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        using var content = new StreamContent(body);
+        content.Headers.ContentLength = length;
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var request = new HttpRequestMessage(HttpMethod.Post, BlobUri(server, id)) { Content = content };
+        foreach (var (name, value) in metadata)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await EnsureSuccessAsync(server, response, cancellationToken);
+        // A Sos blob server answers {"id","size","status"}: one naming other bytes is a failure. Any
+        // other success answer is taken as the acknowledgement it is.
+        StoredObject? stored = null;
+        try
+        {
+            stored = await response.Content.ReadFromJsonAsync<StoredObject>(cancellationToken);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException)
+        {
+        }
+        if (stored is { Id: { } storedId } && (storedId != id.ToString() || stored.Size != length))
+        {
+            throw new BlobServerException(server, response.StatusCode, $"it acknowledged {storedId} of {stored.Size} bytes");
+        }
+    }
+
+    private Task<HttpResponseMessage> GetAsync(BlobServer server, ObjectId id, ByteRange? range, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, BlobUri(server, id));
+        if (range is { } asked)
+        {
+            request.Headers.Range = new RangeHeaderValue(asked.From, asked.To);
+        }
+        return http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
+    private static ObjectInfo InfoOf(HttpResponseMessage response)
+    {
+        var headers = response.Headers.Concat(response.Content.Headers)
+            .Select(header => KeyValuePair.Create(header.Key, new Microsoft.Extensions.Primitives.StringValues([.. header.Value])));
+        // A 206's Content-Length is the range's; the object's length is in its Content-Range.
+        var length = response.StatusCode == HttpStatusCode.PartialContent ? null : response.Content.Headers.ContentLength;
+        return new ObjectInfo(length, response.Content.Headers.LastModified, ObjectMetadata.FromHeaders(headers));
+    }
+
+    private static Uri BlobUri(BlobServer server, ObjectId id) => new(server.BaseAddress, $"blob/{id}");
+
+    /// <summary>Throws for an answer other than success; its text goes to logs only.</summary>
+    private static async Task EnsureSuccessAsync(BlobServer server, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            var detail = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new BlobServerException(server, response.StatusCode, detail.Length > 500 ? detail[..500] : detail);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Blob server {Server}: {Operation} {ObjectId}")]
+    private static partial void LogAttempt(ILogger logger, string operation, ObjectId? objectId, string server);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Blob server {Server} failed to {Operation} {ObjectId}: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string operation, ObjectId? objectId, string server, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Blob server {Server} found its copy of {ObjectId} bad and quarantined it")]
+    private static partial void LogBadCopy(ILogger logger, ObjectId objectId, string server);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Blob server {Server} refused to remove its copy of {ObjectId} ({Status}): this credential may not remove copies")]
+    private static partial void LogRemovalRefused(ILogger logger, ObjectId objectId, string server, int status);
+}
