@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Sos.Core.Cluster;
 using Sos.Core.Objects;

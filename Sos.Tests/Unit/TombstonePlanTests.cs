@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
 using Sos.Core.Objects;
-using Sos.Core.Placement;
 using Sos.Core.Time;
 using Sos.Replicator.Deletes;
 
@@ -9,7 +8,7 @@ namespace Sos.Tests.Unit;
 public sealed class TombstonePlanTests
 {
     private static readonly TimeSpan Grace = TimeSpan.FromDays(7);
-    private static readonly BlobServer[] Servers = [.. Enumerable.Range(0, 3).Select(i => BlobServer.Parse($"http://blob{i}"))];
+    private static readonly Core.Placement.BlobServer[] Servers = [.. Enumerable.Range(0, 3).Select(i => Core.Placement.BlobServer.Parse($"http://blob{i}"))];
     private static readonly ObjectId Id = TestBytes.IdOf([1, 2, 3]);
 
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
@@ -58,9 +57,9 @@ public sealed class TombstonePlanTests
     }
 
     /// <summary>Servers that listed the tombstone (with its timestamp) and servers that listed none.</summary>
-    private static Dictionary<BlobServer, IReadOnlyDictionary<ObjectId, HybridTimestamp>> Listed((int Server, HybridTimestamp Stamp)[] holding, int[] empty)
+    private static Dictionary<Core.Placement.BlobServer, IReadOnlyDictionary<ObjectId, HybridTimestamp>> Listed((int Server, HybridTimestamp Stamp)[] holding, int[] empty)
     {
-        var listed = new Dictionary<BlobServer, IReadOnlyDictionary<ObjectId, HybridTimestamp>>();
+        var listed = new Dictionary<Core.Placement.BlobServer, IReadOnlyDictionary<ObjectId, HybridTimestamp>>();
         foreach (var (server, stamp) in holding)
         {
             listed[Servers[server]] = new Dictionary<ObjectId, HybridTimestamp> { [Id] = stamp };
