@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sos.Core.BlobServers;
+using Sos.Core.Cluster;
 using Sos.Replicator.Cluster;
+using Sos.Replicator.Deletes;
 using Sos.Replicator.Replication;
 
 namespace Sos.Replicator;
@@ -40,6 +42,8 @@ internal static class ReplicatorExtensions
             services.GetRequiredService<ILogger<BlobServerAdapter>>()));
         // A pass per scope, with clients of its own from the factory.
         builder.Services.AddScoped<ReplicationPass>();
+        builder.Services.AddBlobCluster();
+        builder.Services.AddScoped<TombstonePropagation>();
         return builder;
     }
 }
