@@ -36,7 +36,6 @@ internal static class ReplicatorExtensions
         builder.Services.AddScoped<IBlobServerAdapter, BlobServerAdapter>();
         // A pass per scope, with clients of its own from the factory.
         builder.Services.AddScoped<ReplicationPass>();
-        builder.Services.AddBlobCluster();
         builder.Services.AddScoped<TombstonePropagation>();
         return builder;
     }
