@@ -245,8 +245,10 @@ internal sealed class SosCluster(IDistributedApplicationBuilder builder)
         var index = 0;
         foreach (var blob in BlobServers)
         {
+            // What WithReference gives: service discovery's entry and the endpoint by resource name.
             var endpoint = blob.GetEndpoint("http");
             environment[$"services__{blob.Resource.Name}__http__0"] = endpoint;
+            environment[$"{blob.Resource.Name.ToUpperInvariant()}_HTTP"] = endpoint;
             WriteBlobServer(environment, index++, blob.Resource.Name, "http");
         }
         // Their service-discovery entries come from WithReference, as for any external service.
