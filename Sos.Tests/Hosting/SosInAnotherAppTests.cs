@@ -21,18 +21,18 @@ public sealed class SosInAnotherAppTests(ITestOutputHelper output) : IAsyncLifet
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly OtlpReceiver _telemetry = new();
+    private OtlpReceiver Telemetry { get; } = new();
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("sos-sample-").FullName;
     private DistributedApplication? _app;
 
     public async Task InitializeAsync()
     {
-        await _telemetry.StartAsync();
+        await Telemetry.StartAsync();
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Sos_Sample_AppHost>([$"--Sos:DataDirectory={_dataDirectory}"]);
         foreach (var project in appHost.Resources.OfType<ProjectResource>().ToList())
         {
             appHost.CreateResourceBuilder(project)
-                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", _telemetry.Endpoint.ToString().TrimEnd('/'))
+                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", Telemetry.Endpoint.ToString().TrimEnd('/'))
                 .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
                 .WithEnvironment("OTEL_SERVICE_NAME", project.Name)
                 .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "200");
@@ -49,7 +49,7 @@ public sealed class SosInAnotherAppTests(ITestOutputHelper output) : IAsyncLifet
         {
             await _app.DisposeAsync();
         }
-        await _telemetry.DisposeAsync();
+        await Telemetry.DisposeAsync();
         Directory.Delete(_dataDirectory, recursive: true);
     }
 
@@ -72,7 +72,7 @@ public sealed class SosInAnotherAppTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(text, await read.Content.ReadAsStringAsync());
 
         // The service's own span for the upload, and under the same trace the blob servers' stores.
-        var spans = await _telemetry.WaitForAsync(
+        var spans = await Telemetry.WaitForAsync(
             received => ClientUpload(received) is { } upload
                 && received.Count(span => span.TraceId == upload.TraceId && span.Name == "sos.blob.store") >= 2,
             ExportTimeout);
