@@ -18,7 +18,8 @@ namespace Sos.Tests.Hosting;
 [Trait("Category", "WholeSystem")]
 public sealed class SosInAnotherAppTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    // The whole cluster and a service of its own; a busy machine takes minutes to start them all.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(30);
 
     private OtlpReceiver Telemetry { get; } = new();
