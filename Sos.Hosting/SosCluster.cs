@@ -127,6 +127,11 @@ internal sealed class SosCluster(IDistributedApplicationBuilder builder)
                     Description = "Run a replication pass now instead of at the next interval; its outcome shows in the replicator's health and logs.",
                     IconName = "ArrowSync",
                     IsHighlighted = true,
+                    // Enabled while it runs, not only while healthy: an unhealthy last pass (copies
+                    // below the minimum) is when an operator most wants another one.
+                    UpdateState = context => context.ResourceSnapshot.State?.Text == KnownResourceStates.Running
+                        ? ResourceCommandState.Enabled
+                        : ResourceCommandState.Disabled,
                 });
         }
     }
