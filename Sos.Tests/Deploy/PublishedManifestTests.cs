@@ -123,6 +123,16 @@ public sealed class PublishedManifestTests(PublishedManifestFixture manifest) : 
     }
 
     [Fact]
+    public void TheSosResourcePublishesTheClientConnectionStringOfTheTwoApis()
+    {
+        var sos = manifest.Resource("sos");
+        Assert.Equal("value.v0", sos.GetProperty("type").GetString());
+        Assert.Equal(
+            "Upload={upload.bindings.http.url};Download={download.bindings.http.url};Key={upload-api-key.value}",
+            sos.GetProperty("connectionString").GetString());
+    }
+
+    [Fact]
     public void NoPathOfThisMachineIsPublishedAsConfiguration()
     {
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
