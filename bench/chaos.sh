@@ -196,6 +196,7 @@ stop() { # stop NAME SIGNAL: by the pid we recorded, and wait until it is gone
   kill "-$2" "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
   rm -f "$PIDS/$1"
 }
 
@@ -276,9 +277,8 @@ strace_loop() {
       echo $! >"$PIDS/strace"
       fault "flush-eio-window blob$i"
       sleep "$(rand 3 6)"
-      kill -TERM "$(pid_of strace)" 2>/dev/null || true
-      wait "$(pid_of strace)" 2>/dev/null || true
-      rm -f "$PIDS/strace"
+      # strace can hang detaching from a server the kill loop killed meanwhile: it gets 10 s, then SIGKILL.
+      stop strace TERM
     fi
     pause "$(rand 6 12)"
   done
