@@ -81,6 +81,7 @@ cleanup() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   wait 2>/dev/null || true
+  fsfreeze -u "$WORK/blob$WB_BLOB" 2>/dev/null || true # interrupted while armed
   rm -f "$WORK/wb/fill" "$WORK/blob$FULL_BLOB/.chaos-fill" 2>/dev/null || true
   if $KEEP; then # the two small disks go with their mounts: keep what they hold for a look
     for i in $WB_BLOB $FULL_BLOB; do mountpoint -q "$WORK/blob$i" && cp -a "$WORK/blob$i" "$WORK/blob$i.kept" 2>/dev/null || true; done
@@ -105,10 +106,11 @@ need() {
     packages=("${packages[@]/dumpe2fs/e2fsprogs}")
     packages=("${packages[@]/losetup/mount}")
     packages=("${packages[@]/fallocate/util-linux}")
+    packages=("${packages[@]/fsfreeze/util-linux}")
     apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null
   fi
 }
-need strace mkfs.ext4 dumpe2fs losetup fallocate curl
+need strace mkfs.ext4 dumpe2fs losetup fallocate fsfreeze curl
 
 rand() { echo $((RANDOM % ($2 - $1 + 1) + $1)); } # rand MIN MAX
 token() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
@@ -142,7 +144,10 @@ make_writeback_disk() {
 }
 
 arm_writeback_failure() {
-  sync -f "$WORK/blob$WB_BLOB" 2>/dev/null || true
+  # The file system is frozen (flushed, and writes held) while its free blocks are read and
+  # punched: a block that blob3 allocated and flushed meanwhile (a copy it acknowledged) would
+  # otherwise be punched as free, destroying durable bytes as no real disk does.
+  fsfreeze -f "$WORK/blob$WB_BLOB"
   local ranges=0 range
   for range in $(dumpe2fs "$LOOP_DEV" 2>/dev/null | sed -n 's/^ *Free blocks: //p' | tr ',' '\n' | tr -d ' '); do
     [[ -z "$range" ]] && continue
@@ -150,10 +155,11 @@ arm_writeback_failure() {
     fallocate -p -o $((first * 4096)) -l $(((last - first + 1) * 4096)) "$WORK/wb/disk.img" && ranges=$((ranges + 1))
   done
   dd if=/dev/zero of="$WORK/wb/fill" bs=1M 2>/dev/null || true
+  fsfreeze -u "$WORK/blob$WB_BLOB"
   echo "$ranges"
 }
 
-disarm_writeback_failure() { rm -f "$WORK/wb/fill"; }
+disarm_writeback_failure() { rm -f "$WORK/wb/fill"; fsfreeze -u "$WORK/blob$WB_BLOB" 2>/dev/null || true; }
 
 # blob4: a small tmpfs, filled to a few MiB of free space now and then.
 make_small_disk() {
