@@ -376,7 +376,7 @@ for file in "$PIDS"/loop.*; do
   kill -9 "$pid" 2>/dev/null || true
   rm -f "$file"
 done
-[[ -f "$PIDS/strace" ]] && { kill -TERM "$(pid_of strace)" 2>/dev/null || true; rm -f "$PIDS/strace"; }
+stop strace TERM # one that hangs detaching gets SIGKILL
 disarm_writeback_failure
 rm -f "$WORK/blob$FULL_BLOB/.chaos-fill"
 for ((i = 0; i < BLOBS; i++)); do alive "blob$i" || start_blob "$i"; done
