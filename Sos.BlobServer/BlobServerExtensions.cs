@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sos.BlobServer.Leases;
 using Sos.BlobServer.Storage;
+using Sos.Core.Configuration;
 using Sos.Core.Files;
 
 namespace Sos.BlobServer;
@@ -11,10 +12,7 @@ public static class BlobServerExtensions
     /// <summary>Everything a blob server needs: its options, storage engine, scrub, trash, leases and health check.</summary>
     public static WebApplicationBuilder AddBlobServer(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<BlobStoreOptions>()
-            .BindConfiguration(BlobStoreOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<BlobStoreOptions>(BlobStoreOptions.SectionName);
         // Disposed with the host: queued writes are finished or failed, none left hanging.
         builder.Services.AddSingleton<IDurableCommitter, GroupCommitter>();
         builder.Services.TryAddSingleton(TimeProvider.System);

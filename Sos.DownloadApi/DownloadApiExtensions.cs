@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Sos.Core.Cluster;
+using Sos.Core.Configuration;
 using Sos.DownloadApi.Fetch;
 
 namespace Sos.DownloadApi;
@@ -10,14 +11,8 @@ public static class DownloadApiExtensions
     /// <summary>Everything the download API needs: its options, the cluster layer, the cache and the object source.</summary>
     public static WebApplicationBuilder AddDownloadApi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DownloadOptions>()
-            .BindConfiguration(DownloadOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddOptions<ObjectCacheOptions>()
-            .BindConfiguration(ObjectCacheOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<DownloadOptions>(DownloadOptions.SectionName);
+        builder.Services.AddValidatedOptions<ObjectCacheOptions>(ObjectCacheOptions.SectionName);
         builder.Services.AddBlobCluster();
         builder.Services.AddSingleton<ObjectCache>();
         // Transient like the typed cluster client it holds (a typed HttpClient).

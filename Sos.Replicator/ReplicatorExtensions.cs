@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Sos.Core.BlobServers;
+using Sos.Core.Cluster;
 using Sos.Replicator.Cluster;
 using Sos.Replicator.Replication;
 
@@ -10,10 +10,10 @@ namespace Sos.Replicator;
 
 internal static class ReplicatorExtensions
 {
-    /// <summary>Everything a replication pass needs: the blob cluster, the adapter to its servers, and the pass itself.</summary>
+    /// <summary>Everything a replication pass needs: the cluster layer, the adapter onto it, and the pass itself.</summary>
     public static IHostApplicationBuilder AddReplicator(this IHostApplicationBuilder builder, ReplicatorInvocation invocation)
     {
-        var blobClient = builder.Services.AddBlobServerClient();
+        builder.Services.AddBlobCluster();
         // The command line wins over configuration. It is applied after binding rather than written
         // into configuration keys because a list given here must replace the configured one whole:
         // keys Sos:BlobServers:0..n would merge index by index with a longer Sos__BlobServers__* list.
@@ -31,13 +31,8 @@ internal static class ReplicatorExtensions
         });
         builder.Services.AddSingleton(invocation.Pass);
         builder.Services.TryAddSingleton(TimeProvider.System);
-        // The adapter is the replicator's only way to the blob servers. Its own calls go through the
-        // blob-server client's HttpClient (by the name it is registered under), so they carry the
-        // same token and resilience pipeline.
-        builder.Services.AddScoped<IBlobServerAdapter>(services => new BlobServerAdapter(
-            services.GetRequiredService<BlobServerClient>(),
-            services.GetRequiredService<IHttpClientFactory>().CreateClient(blobClient.Name),
-            services.GetRequiredService<ILogger<BlobServerAdapter>>()));
+        // The pass reaches blob servers through the adapter, and the adapter through the cluster layer alone.
+        builder.Services.AddScoped<IBlobServerAdapter, BlobServerAdapter>();
         // A pass per scope, with clients of its own from the factory.
         builder.Services.AddScoped<ReplicationPass>();
         return builder;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sos.Core.BlobServers;
+using Sos.Core.Cluster;
 using Sos.Replicator.Control;
 using Sos.Replicator.Replication;
 
@@ -75,7 +76,7 @@ internal static partial class ReplicatorJob
 
     private static void Configure(IHostApplicationBuilder builder, ReplicatorInvocation invocation)
     {
-        builder.AddServiceDefaults(ReplicatorTelemetry.Name);
+        builder.AddServiceDefaults(ReplicatorTelemetry.Name, ClusterTelemetry.Name);
         builder.AddReplicator(invocation);
         builder.Services.AddSingleton<LastPass>();
         builder.Services.AddSingleton<PassTrigger>();

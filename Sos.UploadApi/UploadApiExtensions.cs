@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Sos.Core.Cluster;
+using Sos.Core.Configuration;
 using Sos.Core.Files;
 using Sos.UploadApi.Uploads;
 
@@ -11,10 +12,7 @@ public static class UploadApiExtensions
     /// <summary>Everything the upload API needs: options, the cluster layer and the uploader.</summary>
     public static WebApplicationBuilder AddUploadApi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<UploadOptions>()
-            .BindConfiguration(UploadOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<UploadOptions>(UploadOptions.SectionName);
         builder.Services.AddBlobCluster();
         // Transient like the typed cluster client it holds (a typed HttpClient).
         builder.Services.AddTransient<ObjectUploader>();

@@ -35,7 +35,9 @@ public static class BlobEndpoints
             return InvalidId(id);
         }
         var metadata = ObjectMetadata.FromHeaders(request.Headers);
-        if (MetadataProblem(metadata) is { } problem)
+        // The upload API's rules: a copy written by any client (the replicator, an older upload API)
+        // holds only what every download can serve back.
+        if (MetadataRules.Check(metadata) is { } problem)
         {
             return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest, title: "Invalid metadata");
         }
@@ -109,18 +111,6 @@ public static class BlobEndpoints
     /// ASCII, space and tab (anything else could break the headers it answers with). The one
     /// place to point at the shared rule set.
     /// </summary>
-    private static string? MetadataProblem(IReadOnlyDictionary<string, string> metadata)
-    {
-        foreach (var (name, value) in metadata)
-        {
-            if (!value.All(c => c is (>= '!' and <= '~') or ' ' or '\t'))
-            {
-                return $"The value of {name} holds characters other than visible ASCII, space and tab.";
-            }
-        }
-        return null;
-    }
-
     /// <summary>Re-hashes this server's copy and checks its metadata; a bad copy is quarantined by the check.</summary>
     private static async Task<Results<Ok<StoredObject>, NotFound, ProblemHttpResult>> VerifyBlob(string id, BlobStore store, CancellationToken cancellationToken)
     {

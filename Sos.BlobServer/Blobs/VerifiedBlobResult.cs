@@ -28,7 +28,7 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
         headers.ETag = new EntityTagHeaderValue($"\"{blob.Id}\"");
         headers.LastModified = blob.LastModified;
         response.Headers.AcceptRanges = "bytes";
-        response.Headers[BlobResponse.VerifiedStreamHeader] = "sha1";
+        response.Headers[VerifiedStreamHeader.Name] = "sha1";
 
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         FileIdentity? copyRead = null;

@@ -13,7 +13,8 @@ namespace Sos.Core.Cluster;
 
 /// <summary>
 /// The one way Sos talks to its blob servers. Operations are in the store's terms (read an
-/// object, count its copies, write copies, verify, list, remove) and answer with domain results;
+/// object, count its copies, write copies, verify, list, remove, a server's identity, leases) and
+/// answer with domain results;
 /// no HTTP type leaves this class. It speaks the original sos blob-server protocol as well as
 /// Sos's own: bodies with or without <c>Content-Length</c>, ranges answered whole, listings that
 /// ignore paging. What counts as a failed server is decided in <see cref="ServerFailure"/>, and
@@ -53,10 +54,24 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     public Task<ObjectRead> ReadAsync(ObjectId id, ByteRange? range, int checkFirstMaxBytes, CancellationToken cancellationToken) =>
         FirstCopyAsync(id, range is null ? "read" : "read-range", server => ReadOnAsync(server, id, range, checkFirstMaxBytes, cancellationToken), cancellationToken);
 
-    /// <summary>One server's copy, whole, checked as it streams: the source of a repair.</summary>
+    /// <summary>
+    /// One server's copy, whole, checked as it streams: the source of a repair. Its length is always
+    /// known (a copy is written with one): a server that does not send it (an original sos one,
+    /// which sends chunked bodies) has its copy read through once to measure it, then read again.
+    /// </summary>
     public async Task<ObjectRead> ReadCopyAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
     {
-        var (answered, read) = await AttemptAsync(server, "read", id, () => ReadOnAsync(server, id, null, 0, cancellationToken), cancellationToken);
+        var (answered, read) = await AttemptAsync(server, "read", id, async () =>
+        {
+            var whole = await ReadOnAsync(server, id, null, 0, cancellationToken);
+            if (whole is not { Info.Length: null })
+            {
+                return whole;
+            }
+            whole.Dispose();
+            var length = await MeasureOnAsync(server, id, cancellationToken);
+            return (await ReadOnAsync(server, id, null, 0, cancellationToken))?.WithLength(length);
+        }, cancellationToken);
         return (answered ? read ?? ObjectRead.NotFound(ReadStatus.Missing) : ObjectRead.NotFound(ReadStatus.Unavailable)).Counted(1, answered ? 0 : 1);
     }
 
@@ -164,22 +179,70 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
 
     /// <summary>
     /// The server's stable identity (32 lowercase hex characters, <c>GET /identity</c>), so that one
-    /// server reached under two names counts once; null when it could not be read.
+    /// server reached under two names counts once. A server without <c>/identity</c> (404: an
+    /// original sos blob server) answered, with no identity; one that failed did not answer.
     /// </summary>
-    public async Task<string?> ReadIdentityAsync(BlobServer server, CancellationToken cancellationToken)
+    public async Task<IdentityAnswer> ReadIdentityAsync(BlobServer server, CancellationToken cancellationToken)
     {
-        var (_, identity) = await AttemptAsync(server, "identity", null, async () =>
+        var (answered, identity) = await AttemptAsync(server, "identity", null, async () =>
         {
             using var response = await http.GetAsync(new Uri(server.BaseAddress, "identity"), cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
             await EnsureSuccessAsync(server, response, cancellationToken);
             var reply = await response.Content.ReadFromJsonAsync<ServerIdentity>(cancellationToken);
-            if (reply?.Id is not { Length: 32 } id || !id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+            if (reply?.Id is not { Length: 32 } id || !id.All(char.IsAsciiHexDigitLower))
             {
                 throw new BlobServerException(server, response.StatusCode, "an identity that is not 32 lowercase hex characters");
             }
             return id;
         }, cancellationToken);
-        return identity;
+        return new IdentityAnswer(answered, identity);
+    }
+
+    /// <summary>
+    /// Takes or renews the lease <paramref name="name"/> on one server for <paramref name="duration"/>
+    /// (<c>PUT /leases/{name}</c>, whole seconds, rounded up). It needs the credential that may remove copies.
+    /// </summary>
+    public async Task<LeaseStatus> HoldLeaseAsync(BlobServer server, string name, string holder, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var (answered, status) = await AttemptAsync(server, "lease", null, async () =>
+        {
+            var request = new LeaseRequest(holder, (int)Math.Ceiling(duration.TotalSeconds));
+            using var response = await http.PutAsJsonAsync(LeaseUri(server, name), request, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.Conflict)
+            {
+                return LeaseStatus.HeldByAnother;
+            }
+            await EnsureSuccessAsync(server, response, cancellationToken);
+            return LeaseStatus.Held;
+        }, cancellationToken);
+        return answered ? status : LeaseStatus.Unavailable;
+    }
+
+    /// <summary>
+    /// Gives a lease back (<c>DELETE /leases/{name}?holder=</c>), so that the next holder need not
+    /// wait for it to expire. Held by another holder means it expired and was taken meanwhile:
+    /// nothing of this holder's is left to give back.
+    /// </summary>
+    public async Task<LeaseStatus> ReleaseLeaseAsync(BlobServer server, string name, string holder, CancellationToken cancellationToken)
+    {
+        var (answered, status) = await AttemptAsync(server, "release", null, async () =>
+        {
+            using var response = await http.DeleteAsync(new Uri(LeaseUri(server, name) + "?holder=" + Uri.EscapeDataString(holder)), cancellationToken);
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.Conflict:
+                    return LeaseStatus.HeldByAnother;
+                case HttpStatusCode.NotFound:
+                    return LeaseStatus.Released;
+            }
+            await EnsureSuccessAsync(server, response, cancellationToken);
+            return LeaseStatus.Released;
+        }, cancellationToken);
+        return answered ? status : LeaseStatus.Unavailable;
     }
 
     /// <summary>
@@ -345,7 +408,7 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
                 // A Sos blob server checks the copy as it sends it and cuts it short when it is
                 // wrong (and the short body fails this read): hashing it again here would double
                 // the cost of passing on a large object.
-                var body = response.Headers.Contains(BlobResponse.VerifiedStreamHeader) ? network : new VerifyingReadStream(network, id, known);
+                var body = response.Headers.Contains(VerifiedStreamHeader.Name) ? network : new VerifyingReadStream(network, id, known);
                 return ObjectRead.Whole(server, info, body, response);
             }
             return await ReadCheckedAsync(server, id, info, network, checkFirstMaxBytes, response, cancellationToken);
@@ -483,6 +546,8 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     }
 
     private static Uri BlobUri(BlobServer server, ObjectId id) => new(server.BaseAddress, $"blob/{id}");
+
+    private static Uri LeaseUri(BlobServer server, string name) => new(server.BaseAddress, "leases/" + Uri.EscapeDataString(name));
 
     /// <summary>Throws for an answer other than success; its text goes to logs only.</summary>
     private static async Task EnsureSuccessAsync(BlobServer server, HttpResponseMessage response, CancellationToken cancellationToken)

@@ -1,9 +1,10 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
-using Polly;
 using Polly.Telemetry;
+using Polly;
 using Sos.Core.BlobServers;
+using Sos.Core.Configuration;
 
 namespace Sos.Core.Cluster;
 
@@ -27,10 +28,7 @@ public static class ClusterServiceCollectionExtensions
     /// </summary>
     public static IHttpClientBuilder AddBlobCluster(this IServiceCollection services)
     {
-        services.AddOptions<BlobClusterOptions>()
-            .BindConfiguration(BlobClusterOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<BlobClusterOptions>(BlobClusterOptions.SectionName);
         services.TryAddSingleton<BlobCluster>();
         services.AddOptions<InternalTokenOptions>().BindConfiguration(InternalTokenOptions.SectionName);
         services.TryAddTransient<InternalTokenHandler>();

@@ -67,6 +67,10 @@ public sealed class ObjectRead : IDisposable
     internal static ObjectRead Unsatisfiable(BlobServer server, ObjectInfo info) =>
         new(ReadStatus.Found, ReadPart.Unsatisfiable, server, info, null, null, null);
 
+    /// <summary>The same read, with the object's length measured apart (its server did not send it).</summary>
+    internal ObjectRead WithLength(long length) =>
+        new(Status, Part, Server, Info! with { Length = length }, Range, Body, _owner) { _checked = _checked };
+
     internal ObjectRead Counted(int requests, int failures)
     {
         Requests = requests;

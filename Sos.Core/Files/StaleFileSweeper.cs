@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -54,12 +53,4 @@ public sealed partial class StaleFileSweeper(string directory, TimeSpan maxAge, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} abandoned temp files from {Directory}")]
     private static partial void LogSwept(ILogger logger, int count, string directory);
-}
-
-public static class StaleFileSweeperExtensions
-{
-    /// <summary>Sweeps <paramref name="directory"/> every <paramref name="period"/>, starting at start-up.</summary>
-    public static IServiceCollection AddStaleFileSweeper(this IServiceCollection services, Func<IServiceProvider, string> directory, TimeSpan maxAge, TimeSpan period) =>
-        services.AddSingleton<IHostedService>(provider =>
-            new StaleFileSweeper(directory(provider), maxAge, period, provider.GetRequiredService<ILogger<StaleFileSweeper>>()));
 }

@@ -3,16 +3,6 @@ using System.Security.Cryptography;
 
 namespace Sos.Core.Objects;
 
-/// <summary>What a hashing copy saw: the id of the bytes and how many there were.</summary>
-public readonly record struct HashedContent(ObjectId Id, long Size);
-
-/// <summary>The body was larger than the configured maximum object size.</summary>
-public sealed class ObjectTooLargeException(long maxBytes)
-    : Exception($"The object is larger than the maximum of {maxBytes} bytes.")
-{
-    public long MaxBytes { get; } = maxBytes;
-}
-
 /// <summary>
 /// Copies a stream while computing its SHA-1, with one pooled buffer, so that an object of
 /// any size is hashed on its way to disk in constant memory.

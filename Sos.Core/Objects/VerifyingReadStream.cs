@@ -2,13 +2,6 @@ using System.Security.Cryptography;
 
 namespace Sos.Core.Objects;
 
-/// <summary>A copy's bytes do not hash to its id, or there are fewer or more of them than announced.</summary>
-public sealed class CorruptCopyException(ObjectId id, string reason)
-    : IOException($"The copy of {id} is not good: {reason}.")
-{
-    public ObjectId Id { get; } = id;
-}
-
 /// <summary>
 /// Reads a whole copy while hashing it, and checks it against its id before handing out its
 /// last bytes: the read that would complete the object throws <see cref="CorruptCopyException"/>

@@ -1,4 +1,5 @@
 using Microsoft.Net.Http.Headers;
+using Sos.Core.Objects;
 
 namespace Sos.DownloadApi.Fetch;
 
@@ -10,9 +11,6 @@ namespace Sos.DownloadApi.Fetch;
 public static class SecurityHeaders
 {
     public const string ContentSecurityPolicy = "sandbox; default-src 'none'";
-
-    /// <summary>Metadata names that browsers or proxies act on: never echoed, whatever an old copy carries.</summary>
-    private static readonly string[] ActedOnNames = ["X-Accel-", "X-Sendfile", "X-Frame-Options", "X-Content-Type-Options", "X-Xss-Protection", "X-Forwarded-"];
 
     public static RouteGroupBuilder WithSecurityHeaders(this RouteGroupBuilder group)
     {
@@ -30,8 +28,11 @@ public static class SecurityHeaders
         response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
     }
 
-    public static bool IsServable(string metadataName) =>
-        !ActedOnNames.Any(name => metadataName.StartsWith(name, StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// Whether a metadata name may be echoed: only what the upload rules would store, so a name
+    /// that browsers or proxies act on never goes out, whatever an old copy carries.
+    /// </summary>
+    public static bool IsServable(string metadataName) => MetadataRules.IsStored(metadataName);
 
     /// <summary>Types a browser would run or render as a document: HTML, SVG, XML, JavaScript.</summary>
     public static bool IsActive(string contentType)

@@ -1,12 +1,13 @@
+using Sos.Core.Cluster;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
 
 namespace Sos.Replicator.Cluster;
 
 /// <summary>
-/// Everything the replicator asks of blob servers, in the replicator's terms. It is the one
-/// place that knows how those questions go over the wire: the passes never see HTTP, and a
-/// different way of reaching the servers changes the implementation of this interface alone.
+/// Everything the replicator asks of blob servers, in the replicator's terms. The passes never see
+/// HTTP nor the cluster layer's results: <see cref="BlobServerAdapter"/> maps this onto the
+/// cluster layer, and the tests put blob servers in memory behind it.
 /// Every method throws when a server fails (down, refusing, answering nonsense); an answer that
 /// is part of the protocol (no such copy, lease held by another) is a result.
 /// </summary>
@@ -16,10 +17,10 @@ internal interface IBlobServerAdapter
     Task<string?> ReadIdentityAsync(BlobServer server, CancellationToken cancellationToken);
 
     /// <summary>
-    /// One page of a server's ids in ascending order, those after <paramref name="after"/>; fewer
-    /// than <paramref name="limit"/> means the listing is complete.
+    /// One page of a server's ids in ascending order, those after <paramref name="after"/>, and
+    /// whether the listing is complete.
     /// </summary>
-    Task<IReadOnlyList<ObjectId>> ListPageAsync(BlobServer server, ObjectId? after, int limit, CancellationToken cancellationToken);
+    Task<ListingPage> ListPageAsync(BlobServer server, ObjectId? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Streams the object, metadata included, from the first of <paramref name="sources"/> that can

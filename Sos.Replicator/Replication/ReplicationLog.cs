@@ -88,9 +88,6 @@ internal static partial class ReplicationLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Listed {Count} objects on {Server}")]
     public static partial void Listed(ILogger logger, BlobServer server, long count);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Listing {Server} failed (after {Count} objects): {Reason}; asking again in {Seconds}s")]
-    public static partial void ListRetry(ILogger logger, BlobServer server, long count, double seconds, string reason);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not list {Server}: {Reason}. It gets no copies in this pass, and the pass cannot succeed")]
     public static partial void ListFailed(ILogger logger, BlobServer server, string reason);
 
@@ -133,9 +130,6 @@ internal static partial class ReplicationLog
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Source} no longer has {ObjectId}; trying another holder")]
     public static partial void SourceMissing(ILogger logger, ObjectId objectId, BlobServer source);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not read {ObjectId} from {Source}: {Reason}; trying another holder")]
-    public static partial void SourceFailed(ILogger logger, ObjectId objectId, BlobServer source, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Repair of {ObjectId} failed: {Reason}")]
     public static partial void RepairFailed(ILogger logger, ObjectId objectId, string reason);

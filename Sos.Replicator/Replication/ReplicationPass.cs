@@ -176,8 +176,9 @@ internal sealed class ReplicationPass(
     }
 
     /// <summary>
-    /// One server's ids, page by page. A page that fails after the client's quick retries is
-    /// asked again after longer waits before the server is given up for this pass.
+    /// One server's ids, page by page. A page that fails is retried by the cluster layer's
+    /// blob-server pipeline (with the longer waits it gives listings); when it still fails, the
+    /// server is given up for this pass.
     /// </summary>
     private async IAsyncEnumerable<ObjectId> ListServerAsync(BlobServer server, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -185,33 +186,18 @@ internal sealed class ReplicationPass(
         var listed = 0L;
         while (true)
         {
-            IReadOnlyList<ObjectId> page;
-            for (var attempt = 0; ; attempt++)
-            {
-                try
-                {
-                    page = await blobServers.ListPageAsync(server, after, settings.ListPageSize, cancellationToken);
-                    break;
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && attempt < settings.ListRetryDelays.Count)
-                {
-                    // A failure here is rare: describing it costs nothing worth guarding.
-                    var reason = ReplicationLog.Describe(ex);
-                    ReplicationLog.ListRetry(logger, server, listed, settings.ListRetryDelays[attempt].TotalSeconds, reason);
-                    await Task.Delay(settings.ListRetryDelays[attempt], time, cancellationToken);
-                }
-            }
-            foreach (var id in page)
+            var page = await blobServers.ListPageAsync(server, after, settings.ListPageSize, cancellationToken);
+            foreach (var id in page.Ids)
             {
                 yield return id;
             }
-            listed += page.Count;
-            if (page.Count < settings.ListPageSize)
+            listed += page.Ids.Count;
+            if (page.IsLast || page.Ids.Count == 0)
             {
                 ReplicationLog.Listed(logger, server, listed);
                 yield break;
             }
-            after = page[^1];
+            after = page.Ids[^1];
         }
     }
 

@@ -20,12 +20,6 @@ internal sealed record ReplicationSettings(
     bool Verify = false,
     long? VerifyMaxBytes = null)
 {
-    /// <summary>
-    /// The waits before asking again for a listing page that failed, on top of the blob-server
-    /// client's own quick retries: a server restarting for a few seconds should not cost it the pass.
-    /// </summary>
-    public IReadOnlyList<TimeSpan> ListRetryDelays { get; init; } = [TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
-
     /// <summary>How often progress is logged when <see cref="ShowProgress"/> is on.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
 

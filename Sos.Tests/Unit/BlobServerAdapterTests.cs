@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Sos.Core.BlobServers;
 using Sos.Core.Objects;
 using Sos.Replicator.Cluster;
 
@@ -10,7 +9,10 @@ namespace Sos.Tests.Unit;
 // Inside the namespace: Sos.BlobServer, the project, would otherwise win the name.
 using BlobServer = Sos.Core.Placement.BlobServer;
 
-/// <summary>The replicator's own blob-server calls (identity, verify, leases) on the wire, against a stub server.</summary>
+/// <summary>
+/// The replicator's blob-server calls (identity, verify, leases) through the adapter and the
+/// cluster layer to the wire, against a stub server.
+/// </summary>
 public sealed class BlobServerAdapterTests
 {
     private static readonly BlobServer Server = BlobServer.Parse("blob0=http://blob0:8080");
@@ -27,7 +29,10 @@ public sealed class BlobServerAdapterTests
         Assert.Null(await original.Adapter.ReadIdentityAsync(Server, CancellationToken.None));
 
         var odd = new Stub(_ => (HttpStatusCode.OK, """{"id":"NOT-HEX"}"""));
-        await Assert.ThrowsAsync<BlobServerException>(() => odd.Adapter.ReadIdentityAsync(Server, CancellationToken.None));
+        await Assert.ThrowsAsync<ServerUnavailableException>(() => odd.Adapter.ReadIdentityAsync(Server, CancellationToken.None));
+
+        var failing = new Stub(_ => (HttpStatusCode.InternalServerError, "disk gone"));
+        await Assert.ThrowsAsync<ServerUnavailableException>(() => failing.Adapter.ReadIdentityAsync(Server, CancellationToken.None));
     }
 
     [Theory]
@@ -49,7 +54,7 @@ public sealed class BlobServerAdapterTests
     {
         var stub = new Stub(_ => (HttpStatusCode.OK, """{"id":"ffffffffffffffffffffffffffffffffffffffff","size":42,"status":"OK"}"""));
 
-        await Assert.ThrowsAsync<BlobServerException>(() => stub.Adapter.VerifyAsync(Server, Id, CancellationToken.None));
+        await Assert.ThrowsAsync<ServerUnavailableException>(() => stub.Adapter.VerifyAsync(Server, Id, CancellationToken.None));
     }
 
     [Fact]
@@ -73,8 +78,7 @@ public sealed class BlobServerAdapterTests
         public Stub(Func<(string Method, string Uri, string Body), (HttpStatusCode, string)> answer)
         {
             _answer = answer;
-            var http = new HttpClient(this);
-            Adapter = new BlobServerAdapter(new BlobServerClient(http), http, NullLogger<BlobServerAdapter>.Instance);
+            Adapter = new BlobServerAdapter(StubCluster.Client(this, [Server]), NullLogger<BlobServerAdapter>.Instance);
         }
 
         public BlobServerAdapter Adapter { get; }

@@ -1,3 +1,4 @@
+using Sos.Core.Cluster;
 using Sos.Core.Objects;
 using Sos.Replicator.Cluster;
 
@@ -47,13 +48,13 @@ internal sealed class FakeBlobServers : IBlobServerAdapter
         return Task.FromResult(target.Identity.Length == 0 ? null : target.Identity);
     }
 
-    public Task<IReadOnlyList<ObjectId>> ListPageAsync(BlobServer server, ObjectId? after, int limit, CancellationToken cancellationToken)
+    public Task<ListingPage> ListPageAsync(BlobServer server, ObjectId? after, int limit, CancellationToken cancellationToken)
     {
         var target = Reach(server);
         lock (_lock)
         {
             IReadOnlyList<ObjectId> page = [.. target.Good.Concat(target.Damaged).Where(id => after is null || id > after.Value).Order().Take(limit)];
-            return Task.FromResult(page);
+            return Task.FromResult(new ListingPage(page, page.Count < limit));
         }
     }
 

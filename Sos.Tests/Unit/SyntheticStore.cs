@@ -4,7 +4,6 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Sos.Core.BlobServers;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
 using Sos.Replicator.Cluster;
@@ -100,12 +99,8 @@ internal sealed class SyntheticStore
     /// <summary>The blob servers' paged listing over HTTP, answered from this store: the wire format without the network.</summary>
     public HttpMessageHandler ListingHandler() => new Handler(this);
 
-    /// <summary>The replicator's adapter over <see cref="ListingHandler"/>: what a dry run asks goes through the real wire code.</summary>
-    public BlobServerAdapter Adapter()
-    {
-        var http = new HttpClient(ListingHandler());
-        return new BlobServerAdapter(new BlobServerClient(http), http, NullLogger<BlobServerAdapter>.Instance);
-    }
+    /// <summary>The replicator's adapter over the cluster layer over <see cref="ListingHandler"/>: what a dry run asks goes through the real wire code.</summary>
+    public BlobServerAdapter Adapter() => new(StubCluster.Client(ListingHandler(), Servers), NullLogger<BlobServerAdapter>.Instance);
 
     private sealed class Handler(SyntheticStore store) : HttpMessageHandler
     {
