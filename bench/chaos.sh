@@ -435,7 +435,7 @@ in_foreground audit "${CHAOS[@]}" audit --download "$DOWNLOAD_URL" "${blob_args[
   --ledger "$WORK/ledger.jsonl" --counters "$WORK/load.json" --problems "$WORK/problems.jsonl" \
   --fact "duration_s=$((SECONDS - STARTED))" --fact "temp_files_left=$TEMP_LEFT" \
   --fact "fault.sigkill=$(count sigkill)" --fact "fault.flush_eio_windows=$(count flush-eio-window)" --fact "fault.flush_eio_injected=$injected" \
-  --fact "fault.writeback_failure_windows=$(count writeback-failure-window)" --fact "fault.writeback_kernel_errors=$KERNEL_ERRORS" \
+  --fact "fault.writeback_failure_windows=$(count writeback-failure-window)" --fact "fault.writeback_failure_skipped=$(count writeback-failure-skipped)" --fact "fault.writeback_kernel_errors=$KERNEL_ERRORS" \
   --fact "fault.disk_fill=$(count disk-fill)" --fact "fault.e2fsck_exit=$fsck_status" \
   --fact "replicator.named_passes=$named_passes" --fact "replicator.named_failed=$named_failed" \
   --fact "replicator.plain_passes=$plain_passes" --fact "replicator.plain_failed=$plain_failed" \
