@@ -13,8 +13,8 @@ var replicatorInterval = settings.GetValue("ReplicatorInterval", TimeSpan.FromMi
 var maxObjectBytes = settings.GetValue("MaxObjectBytes", 5L * 1024 * 1024 * 1024).ToString(CultureInfo.InvariantCulture);
 var dataDirectory = Path.GetFullPath(settings["DataDirectory"] ?? Path.Combine(builder.AppHostDirectory, "..", ".data"));
 
-var (uploadApiKey, internalToken, replicatorToken) = builder.AddSosSecrets();
-var blobServers = builder.AddBlobServers(blobServerCount, dataDirectory, maxObjectBytes, internalToken, replicatorToken);
+var (uploadApiKey, internalToken, replicatorToken, deleteToken) = builder.AddSosSecrets();
+var blobServers = builder.AddBlobServers(blobServerCount, dataDirectory, maxObjectBytes, internalToken, replicatorToken, deleteToken);
 var elsewhere = builder.AddExternalBlobServers(blobServers);
 
 builder.AddProject<Projects.Sos_UploadApi>("upload", launchProfileName: null)
@@ -22,7 +22,8 @@ builder.AddProject<Projects.Sos_UploadApi>("upload", launchProfileName: null)
     .WithExternalHttpEndpoints()
     .WithEnvironment("Upload__MaxObjectBytes", maxObjectBytes)
     .WithEnvironment("Sos__ApiKey", uploadApiKey)
-    .WithEnvironment("Sos__InternalToken", internalToken)
+    // The delete token, sent as its internal token: it reads, writes and records deletes.
+    .WithEnvironment("Sos__InternalToken", deleteToken)
     .WithHttpHealthCheck("/health")
     .WithBlobServers(blobServers, minCopies, zoneCount, elsewhere);
 

@@ -13,7 +13,7 @@ internal static class SosResourceExtensions
     /// </summary>
     public static List<IResourceBuilder<ProjectResource>> AddBlobServers(
         this IDistributedApplicationBuilder builder, int count, string dataDirectory, string maxObjectBytes,
-        IResourceBuilder<ParameterResource> internalToken, IResourceBuilder<ParameterResource> replicatorToken)
+        IResourceBuilder<ParameterResource> internalToken, IResourceBuilder<ParameterResource> replicatorToken, IResourceBuilder<ParameterResource> deleteToken)
     {
         var blobServers = new List<IResourceBuilder<ProjectResource>>(count);
         for (var i = 0; i < count; i++)
@@ -26,6 +26,7 @@ internal static class SosResourceExtensions
                 .WithEnvironment("BlobStore__MaxObjectBytes", maxObjectBytes)
                 .WithEnvironment("Sos__InternalToken", internalToken)
                 .WithEnvironment("Sos__ReplicatorToken", replicatorToken)
+                .WithEnvironment("Sos__DeleteToken", deleteToken)
                 .WithScrubSettings(builder.Configuration)
                 .WithHttpHealthCheck("/health");
             if (builder.ExecutionContext.IsPublishMode)
@@ -80,7 +81,7 @@ internal static class SosResourceExtensions
     /// azd): the internal token reads and writes copies and goes to the front APIs; the replicator
     /// token also removes copies and takes leases, and only the replicator gets it.
     /// </summary>
-    public static (IResourceBuilder<ParameterResource> UploadApiKey, IResourceBuilder<ParameterResource> InternalToken, IResourceBuilder<ParameterResource> ReplicatorToken) AddSosSecrets(
+    public static (IResourceBuilder<ParameterResource> UploadApiKey, IResourceBuilder<ParameterResource> InternalToken, IResourceBuilder<ParameterResource> ReplicatorToken, IResourceBuilder<ParameterResource> DeleteToken) AddSosSecrets(
         this IDistributedApplicationBuilder builder)
     {
         const string uploadApiKey = "upload-api-key";
@@ -92,7 +93,10 @@ internal static class SosResourceExtensions
             "blob-internal-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: false);
         var replicatorToken = builder.AddParameter(
             "blob-replicator-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: false);
-        return (apiKey, internalToken, replicatorToken);
+        // The upload API's own: it also records deletes, which the download API must never be able to.
+        var deleteToken = builder.AddParameter(
+            "blob-delete-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: false);
+        return (apiKey, internalToken, replicatorToken, deleteToken);
     }
 
     /// <summary>

@@ -20,6 +20,12 @@ internal static class BlobServerTelemetry
     public static readonly Counter<long> Quarantined = Meter.CreateCounter<long>(
         "sos.blob.quarantined", "{copy}", "Copies moved to quarantine because their bytes no longer match their id (by reads or the scrub).");
 
+    public static readonly Counter<long> TombstonesWritten = Meter.CreateCounter<long>(
+        "sos.blob.tombstones_written", "{tombstone}", "Deletes recorded durably on this server.");
+
+    public static readonly Counter<long> BytesReclaimed = Meter.CreateCounter<long>(
+        "sos.blob.reclaimed_bytes", "By", "Bytes of copies moved to the trash because their object was deleted (unlinked after the trash retention).");
+
     public static readonly Histogram<int> CommitBatchSize = Meter.CreateHistogram<int>(
         "sos.blob.commit.batch_size", "{write}", "Writes that entered one group-commit cycle: their bytes share one flush, their renames the next.",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });

@@ -19,4 +19,13 @@ public sealed class DownloadOptions
     /// </summary>
     [Range(1, long.MaxValue)]
     public long MaxConcurrentConnections { get; set; } = 1000;
+
+    /// <summary>
+    /// The <c>Cache-Control</c> of every object answer. The default lets browsers and CDNs keep an
+    /// object for a year without asking again, which content addressing makes exact but which a
+    /// delete cannot reach: a deployment that deletes sets a bound it can live with, such as
+    /// <c>public, max-age=300</c>.
+    /// </summary>
+    [Required]
+    public string CacheControl { get; set; } = "public, max-age=31536000, immutable";
 }

@@ -72,6 +72,14 @@ internal sealed class ReplicatorCommand : RootCommand
         HelpName = "bytes",
     };
 
+    private readonly Option<TimeSpan> _tombstoneGrace = new("--tombstone-grace")
+    {
+        Description = "Keep a deleted object's tombstones at least this long (d.hh:mm:ss), and until every blob server holds them; "
+            + "a blob server away longer must be wiped or checked before it rejoins",
+        DefaultValueFactory = _ => TimeSpan.FromDays(7),
+        HelpName = "duration",
+    };
+
     private readonly Option<bool> _verbose = new("--verbose")
     {
         Description = "Log every copy and every attempt.",
@@ -106,6 +114,7 @@ internal sealed class ReplicatorCommand : RootCommand
         Options.Add(_rebalance);
         Options.Add(_verify);
         Options.Add(_verifyMaxBytes);
+        Options.Add(_tombstoneGrace);
         Options.Add(_verbose);
         SetAction((parseResult, cancellationToken) =>
             ReplicatorJob.RunAsync(ToInvocation(parseResult), parseResult.InvocationConfiguration.Error, cancellationToken));
@@ -124,7 +133,10 @@ internal sealed class ReplicatorCommand : RootCommand
             Verify: parseResult.GetValue(_verify),
             VerifyMaxBytes: parseResult.GetValue(_verifyMaxBytes),
             // Progress lines are for someone watching a terminal; a log collector gets the summary.
-            ShowProgress: !Console.IsOutputRedirected));
+            ShowProgress: !Console.IsOutputRedirected)
+        {
+            TombstoneGrace = parseResult.GetValue(_tombstoneGrace),
+        });
 
     private static BlobServer[] ParseBlobServers(ArgumentResult result)
     {

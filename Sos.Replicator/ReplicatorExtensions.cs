@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Sos.Core.BlobServers;
 using Sos.Core.Cluster;
 using Sos.Replicator.Cluster;
+using Sos.Replicator.Deletes;
 using Sos.Replicator.Replication;
 
 namespace Sos.Replicator;
@@ -35,6 +36,7 @@ internal static class ReplicatorExtensions
         builder.Services.AddScoped<IBlobServerAdapter, BlobServerAdapter>();
         // A pass per scope, with clients of its own from the factory.
         builder.Services.AddScoped<ReplicationPass>();
+        builder.Services.AddScoped<TombstonePropagation>();
         return builder;
     }
 }

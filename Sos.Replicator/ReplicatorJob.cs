@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Sos.Core.BlobServers;
 using Sos.Core.Cluster;
 using Sos.Replicator.Control;
+using Sos.Replicator.Deletes;
 using Sos.Replicator.Replication;
 
 namespace Sos.Replicator;
@@ -179,6 +180,11 @@ internal static partial class ReplicatorJob
     private static async Task<ReplicationReport> RunPassAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
+        // Deletes first: once every reachable server holds an object's tombstone, it refuses the
+        // older copies a repair would bring, and the listing that follows no longer shows them.
+        var settings = scope.ServiceProvider.GetRequiredService<ReplicationSettings>();
+        await scope.ServiceProvider.GetRequiredService<TombstonePropagation>()
+            .RunAsync(settings.TombstoneGrace, settings.ListPageSize, settings.DryRun, cancellationToken);
         var report = await scope.ServiceProvider.GetRequiredService<ReplicationPass>().RunAsync(cancellationToken);
         services.GetRequiredService<LastPass>().Finished(report);
         return report;

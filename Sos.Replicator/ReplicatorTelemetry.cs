@@ -39,6 +39,15 @@ internal static class ReplicatorTelemetry
     public static readonly Counter<long> BadCopies = Meter.CreateCounter<long>(
         "sos.replicator.bad_copies", "{copy}", "Copies that failed verification by hash (their servers quarantined them).");
 
+    public static readonly Gauge<long> TombstonesHeld = Meter.CreateGauge<long>(
+        "sos.replicator.tombstones", "{tombstone}", "Deleted ids whose tombstones the cluster holds, at the end of the last pass.");
+
+    public static readonly Counter<long> TombstonesSpread = Meter.CreateCounter<long>(
+        "sos.replicator.tombstones_spread", "{tombstone}", "Tombstones brought to servers that lacked them (their older copies went to the trash).");
+
+    public static readonly Counter<long> TombstonesCollected = Meter.CreateCounter<long>(
+        "sos.replicator.tombstones_collected", "{tombstone}", "Tombstones forgotten by every server once all applied them and the grace period passed.");
+
     public static readonly Histogram<double> PassDuration = Meter.CreateHistogram<double>(
         "sos.replicator.pass.duration", "s", "How long a replication pass took.");
 }

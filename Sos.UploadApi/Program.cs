@@ -1,5 +1,6 @@
 using Sos.Core.Cluster;
 using Sos.UploadApi;
+using Sos.UploadApi.Deletes;
 using Sos.UploadApi.Security;
 using Sos.UploadApi.Uploads;
 
@@ -14,5 +15,6 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.MapDefaultEndpoints();
 app.MapUploadEndpoints().RequireApiKey(app.Services).AddEndpointFilter<MetadataLimits>();
+app.MapDeleteEndpoints().RequireApiKey(app.Services);
 
 app.Run();

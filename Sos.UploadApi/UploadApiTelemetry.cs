@@ -25,4 +25,10 @@ internal static class UploadApiTelemetry
 
     public static readonly Counter<long> Refused = Meter.CreateCounter<long>(
         "sos.upload.refused", "{upload}", "Uploads answered 503: fewer blob servers than the minimum copies took them.");
+
+    public static readonly Counter<long> Deletes = Meter.CreateCounter<long>(
+        "sos.delete.objects", "{object}", "Deletes acknowledged: each one durable as tombstones on the write quorum.");
+
+    public static readonly Counter<long> DeletesRefused = Meter.CreateCounter<long>(
+        "sos.delete.refused", "{delete}", "Deletes answered 503: fewer blob servers than the write quorum recorded them.");
 }

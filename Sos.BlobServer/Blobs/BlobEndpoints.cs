@@ -4,12 +4,14 @@ using Sos.BlobServer.Security;
 using Sos.BlobServer.Storage;
 using Sos.Core.BlobServers;
 using Sos.Core.Objects;
+using Sos.Core.Time;
 
 namespace Sos.BlobServer.Blobs;
 
 /// <summary>
 /// The blob-server wire API of the original sos, plus a paged listing, the server's identity,
-/// verification of a copy on demand, and removal (to the trash) for the replicator.
+/// verification of a copy on demand, removal (to the trash) for the replicator, and deletes:
+/// tombstones, written with the delete token, listed and read with any, forgotten by the replicator.
 /// </summary>
 public static class BlobEndpoints
 {
@@ -25,6 +27,10 @@ public static class BlobEndpoints
         group.MapDelete("/blob/{id}", DeleteBlob).RequireReplicatorScope();
         group.MapGet("/blobs", ListBlobs);
         group.MapGet("/identity", GetIdentity);
+        group.MapPut("/tombstone/{id}", WriteTombstone).RequireDeleteScope();
+        group.MapGet("/tombstone/{id}", ReadTombstone);
+        group.MapDelete("/tombstone/{id}", RemoveTombstone).RequireReplicatorScope();
+        group.MapGet("/tombstones", ListTombstones);
         return group;
     }
 
@@ -41,15 +47,21 @@ public static class BlobEndpoints
         {
             return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest, title: "Invalid metadata");
         }
+        if (!TryReadStamp(request, out var stamp))
+        {
+            return InvalidStamp();
+        }
         try
         {
-            var result = await store.StoreAsync(objectId, request.Body, metadata, cancellationToken);
+            var result = await store.StoreAsync(objectId, request.Body, metadata, stamp, cancellationToken);
             return result.Status switch
             {
                 StoreStatus.Stored => TypedResults.Ok(new StoredObject(id, result.Actual.Size, "OK")),
                 StoreStatus.HashMismatch => TypedResults.Problem(
                     $"The body hashes to {result.Actual.Id}, not to {id}; nothing was stored.", statusCode: StatusCodes.Status400BadRequest, title: "Hash mismatch"),
                 // Not 507: the disk may have room; it can no longer be trusted with writes until a restart.
+                StoreStatus.Deleted => TypedResults.Problem(
+                    $"{id} was deleted after this write was made; nothing was stored.", statusCode: StatusCodes.Status409Conflict, title: "Deleted"),
                 StoreStatus.Unavailable => TypedResults.Problem(
                     "A flush of this blob server's disk failed; it takes no writes until it is restarted.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Writes stopped"),
                 _ => TypedResults.Problem(
@@ -74,6 +86,8 @@ public static class BlobEndpoints
             return TypedResults.NotFound();
         }
         string? contentType = null;
+        // A copy carries its write's timestamp, so that the replicator's copy of it is as old as it is.
+        response.Headers[HybridTimestamp.Header] = blob.Stamp.ToString();
         foreach (var (name, value) in blob.Metadata)
         {
             response.Headers[name] = value;
@@ -138,6 +152,84 @@ public static class BlobEndpoints
         }
         return store.Delete(objectId) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
+
+    /// <summary>
+    /// Records a delete made at the <c>Sos-Timestamp</c> it carries (or now): 200 with the
+    /// timestamp that decides, <c>deleted</c> or <c>superseded</c> by a later copy. Idempotent.
+    /// </summary>
+    private static async Task<Results<Ok<TombstoneRecord>, ProblemHttpResult>> WriteTombstone(string id, HttpRequest request, BlobStore store, CancellationToken cancellationToken)
+    {
+        if (!ObjectId.TryParse(id, out var objectId))
+        {
+            return InvalidId(id);
+        }
+        if (!TryReadStamp(request, out var stamp))
+        {
+            return InvalidStamp();
+        }
+        var written = await store.WriteTombstoneAsync(objectId, stamp, cancellationToken);
+        return written.Status switch
+        {
+            TombstoneStatus.Deleted => TypedResults.Ok(new TombstoneRecord(id, written.Stamp.Ticks, TombstoneRecord.Deleted, written.Held)),
+            TombstoneStatus.Superseded => TypedResults.Ok(new TombstoneRecord(id, written.Stamp.Ticks, TombstoneRecord.Superseded, written.Held)),
+            _ => TypedResults.Problem(
+                "A flush of this blob server's disk failed; it takes no writes until it is restarted.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Writes stopped"),
+        };
+    }
+
+    private static Results<Ok<TombstoneRecord>, NotFound, ProblemHttpResult> ReadTombstone(string id, BlobStore store)
+    {
+        if (!ObjectId.TryParse(id, out var objectId))
+        {
+            return InvalidId(id);
+        }
+        return store.FindTombstone(objectId) is { } stamp ? TypedResults.Ok(new TombstoneRecord(id, stamp.Ticks)) : TypedResults.NotFound();
+    }
+
+    /// <summary>The replicator's garbage collection: forgets the tombstone if it is no later than <paramref name="upTo"/>.</summary>
+    private static Results<NoContent, NotFound, ProblemHttpResult> RemoveTombstone(string id, string? upTo, BlobStore store)
+    {
+        if (!ObjectId.TryParse(id, out var objectId))
+        {
+            return InvalidId(id);
+        }
+        if (!HybridTimestamp.TryParse(upTo, out var limit))
+        {
+            return TypedResults.Problem("upTo must be the tombstone's timestamp (decimal UTC ticks).", statusCode: StatusCodes.Status400BadRequest, title: "Invalid timestamp");
+        }
+        return store.RemoveTombstone(objectId, limit.Value) ? TypedResults.NoContent() : TypedResults.NotFound();
+    }
+
+    /// <summary>One page of tombstones, <c>[{"id","timestamp"}]</c> in ascending order of id (1000 by default).</summary>
+    private static Results<Ok<IAsyncEnumerable<TombstoneRecord>>, ProblemHttpResult> ListTombstones(string? after, int? limit, BlobStore store)
+    {
+        ObjectId? start = null;
+        if (after is not null)
+        {
+            if (!ObjectId.TryParse(after, out var afterId))
+            {
+                return InvalidId(after);
+            }
+            start = afterId;
+        }
+        if (limit is < 1 or > MaxPageSize)
+        {
+            return TypedResults.Problem($"limit must be between 1 and {MaxPageSize}.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid limit");
+        }
+        var page = store.ListTombstones(start).Take(limit ?? DefaultPageSize)
+            .Select(tombstone => new TombstoneRecord(tombstone.Id.ToString(), tombstone.Stamp.Ticks));
+        return TypedResults.Ok(page.ToAsyncEnumerable());
+    }
+
+    private static bool TryReadStamp(HttpRequest request, out HybridTimestamp? stamp)
+    {
+        stamp = null;
+        var header = request.Headers[HybridTimestamp.Header];
+        return header.Count == 0 || HybridTimestamp.TryParse(header.ToString(), out stamp);
+    }
+
+    private static ProblemHttpResult InvalidStamp() =>
+        TypedResults.Problem($"{HybridTimestamp.Header} must be a timestamp in decimal UTC ticks.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid timestamp");
 
     private static Results<Ok<IAsyncEnumerable<string>>, ProblemHttpResult> ListBlobs(string? after, int? limit, BlobStore store)
     {

@@ -75,12 +75,31 @@ public static partial class TokenCheck
                 title: "Replicator token required");
         });
 
+    /// <summary>Answers 403 unless the request presented the delete token or the replicator's.</summary>
+    public static TBuilder RequireDeleteScope<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            if (context.HttpContext.Items[ScopeKey] is TokenScope.Delete or TokenScope.Replicator)
+            {
+                return await next(context);
+            }
+            return TypedResults.Problem(
+                "Recording a delete needs the delete token (or the replicator's); this credential (or none, on a server without tokens) only reads and writes.",
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "Delete token required");
+        });
+
     /// <summary>The scope a presented credential grants; null when it must be refused (401).</summary>
     internal static TokenScope? ScopeOf(string? presented, BlobServerTokenOptions options)
     {
         if (!string.IsNullOrEmpty(options.ReplicatorToken) && SharedSecret.Matches(presented, options.ReplicatorToken))
         {
             return TokenScope.Replicator;
+        }
+        if (!string.IsNullOrEmpty(options.DeleteToken) && SharedSecret.Matches(presented, options.DeleteToken))
+        {
+            return TokenScope.Delete;
         }
         if (!options.IsRequired || (!string.IsNullOrEmpty(options.InternalToken) && SharedSecret.Matches(presented, options.InternalToken)))
         {
@@ -89,7 +108,7 @@ public static partial class TokenCheck
         return null;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sos:InternalToken and Sos:ReplicatorToken are not set: this blob server accepts reads and writes from anyone who can reach it, and refuses every removal.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sos:InternalToken, Sos:DeleteToken and Sos:ReplicatorToken are not set: this blob server accepts reads and writes from anyone who can reach it, and refuses every removal and delete.")]
     private static partial void LogOpen(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sos:ReplicatorToken is not set: this blob server refuses every removal of a copy and every lease.")]

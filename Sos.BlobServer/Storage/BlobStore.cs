@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Sos.Core.Objects;
+using Sos.Core.Time;
 
 namespace Sos.BlobServer.Storage;
 
@@ -11,7 +12,10 @@ namespace Sos.BlobServer.Storage;
 /// <c>root/ab/cd/abcd…</c> for the bytes and <c>abcd….meta</c> (checksummed) for the metadata and
 /// the chunk sums beside them; writes stage in <c>root/.tmp</c> on the same file system so the
 /// final rename is atomic. Copies found bad go to <c>root/.quarantine</c>, copies removed by the
-/// replicator to <c>root/.trash</c>.
+/// replicator to <c>root/.trash</c>. A deleted id leaves a tombstone in <c>root/.tombstones/</c>
+/// (the id as the file name, the delete's timestamp as its text); a copy's own timestamp is its
+/// file's modification time, so that a delete and a write of one id are ordered by comparing two
+/// timestamps: the later wins.
 /// </summary>
 public sealed partial class BlobStore
 {
@@ -19,6 +23,7 @@ public sealed partial class BlobStore
     private const string TempFolder = ".tmp";
     private const string QuarantineFolder = ".quarantine";
     private const string TrashFolder = ".trash";
+    private const string TombstoneFolder = ".tombstones";
     private const int ReadAttempts = 3;
     private const int CheckBufferSize = 1024 * 1024;
     private static readonly TimeSpan ReadRetryDelay = TimeSpan.FromSeconds(1);
@@ -30,6 +35,7 @@ public sealed partial class BlobStore
     private readonly ILogger<BlobStore> _logger;
     private readonly TimeProvider _time;
     private readonly Action<string> _flushDirectory;
+    private readonly string _tombstones;
     private Exception? _fault;
 
     public BlobStore(IOptions<BlobStoreOptions> options, IDurableCommitter committer, ILogger<BlobStore> logger, TimeProvider? time = null)
@@ -47,12 +53,17 @@ public sealed partial class BlobStore
         _logger = logger;
         _time = time;
         _flushDirectory = flushDirectory;
+        _tombstones = Path.Combine(_root, TombstoneFolder);
+        Clock = new HybridClock(time);
         CreateDurably(_temp);
         RemoveAbandonedTempFiles();
         Identity = StoreIdentity.LoadOrCreate(_root);
     }
 
     public string Root => _root;
+
+    /// <summary>Stamps the writes and deletes that arrive without a timestamp (the original sos tools send none).</summary>
+    public HybridClock Clock { get; }
 
     /// <summary>This server's stable identity (32 lowercase hex), made on first start.</summary>
     public string Identity { get; }
@@ -71,13 +82,27 @@ public sealed partial class BlobStore
     /// <paramref name="id"/>, and returns only once the copy is durable under its real name. When
     /// a copy is already held, its metadata stays (first write wins) and only the bytes are replaced.
     /// </summary>
-    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    public Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) =>
+        StoreAsync(id, content, metadata, stamp: null, cancellationToken);
+
+    /// <summary>
+    /// As above, for a write made at <paramref name="stamp"/> (null: now, by this server's clock).
+    /// A write no later than the id's tombstone is refused (<see cref="StoreStatus.Deleted"/>); a
+    /// later one removes the tombstone once it is durable.
+    /// </summary>
+    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken)
     {
         using var activity = BlobServerTelemetry.Source.StartActivity("sos.blob.store");
         activity?.SetTag("sos.object.id", id.ToString());
         if (Fault is not null)
         {
             return new StoreResult(StoreStatus.Unavailable, default);
+        }
+        var written = Stamped(stamp);
+        if (FindTombstone(id) is { } deleted && deleted >= written)
+        {
+            LogRefusedDeleted(_logger, id, written, deleted);
+            return new StoreResult(StoreStatus.Deleted, default);
         }
         if (FreeBytes() < _options.MinFreeBytes)
         {
@@ -97,6 +122,8 @@ public sealed partial class BlobStore
                 var summing = new ChunkSummingStream(file);
                 actual = await HashingCopy.CopyAsync(content, summing, _options.MaxObjectBytes, cancellationToken);
                 chunks = summing.Sums.Build();
+                // The copy's timestamp is its modification time: made durable with the bytes, kept by the rename.
+                File.SetLastWriteTimeUtc(file.SafeFileHandle, new DateTime(written.Ticks, DateTimeKind.Utc));
                 if (actual.Id == id && _committer.NeedsWriterFlush(actual.Size))
                 {
                     // Through this handle: only it is sure to hear of a write-back error of these bytes.
@@ -121,6 +148,11 @@ public sealed partial class BlobStore
             var created = CreateDirectories(Path.GetDirectoryName(finalData)!);
             await FlushOrStopAsync(() => created.ForEach(_flushDirectory), cancellationToken);
             await _committer.CommitAsync(new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size), cancellationToken);
+            if (!SettleWithTombstone(id))
+            {
+                // A delete later than this write landed while it was staged: the delete wins.
+                return new StoreResult(StoreStatus.Deleted, actual);
+            }
             LogStored(_logger, id, actual.Size);
             BlobServerTelemetry.CopiesStored.Add(1);
             BlobServerTelemetry.BytesStored.Add(actual.Size);
@@ -160,8 +192,170 @@ public sealed partial class BlobStore
             QuarantineDamagedMetadata(id, metadata.File);
             return null;
         }
-        return new StoredBlob(id, data, metadata.Metadata, metadata.Chunks);
+        var blob = new StoredBlob(id, data, metadata.Metadata, metadata.Chunks);
+        // A tombstone beside a copy it outdates (a crash between the two steps of a delete): the delete stands.
+        if (FindTombstone(id) is { } deleted && deleted >= blob.Stamp)
+        {
+            SettleWithTombstone(id);
+            return null;
+        }
+        return blob;
     }
+
+    /// <summary>The timestamp of the id's tombstone on this server, or null when it was not deleted here.</summary>
+    public HybridTimestamp? FindTombstone(ObjectId id)
+    {
+        try
+        {
+            return HybridTimestamp.TryParse(File.ReadAllText(TombstonePath(id)).Trim(), out var stamp) ? stamp : null;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Records that <paramref name="id"/> was deleted at <paramref name="stamp"/> (null: now), durably
+    /// through the commit path, then moves any copy written before it to the trash. A copy written
+    /// after the delete wins: it stays and nothing is recorded (<see cref="TombstoneStatus.Superseded"/>).
+    /// A later tombstone already here stays as it is.
+    /// </summary>
+    public async Task<TombstoneWrite> WriteTombstoneAsync(ObjectId id, HybridTimestamp? stamp, CancellationToken cancellationToken)
+    {
+        using var activity = BlobServerTelemetry.Source.StartActivity("sos.blob.tombstone");
+        activity?.SetTag("sos.object.id", id.ToString());
+        if (Fault is not null)
+        {
+            return new TombstoneWrite(TombstoneStatus.Unavailable, default, Held: false);
+        }
+        var deleted = Stamped(stamp);
+        var copy = File.Exists(DataPath(id)) ? new HybridTimestamp(File.GetLastWriteTimeUtc(DataPath(id)).Ticks) : (HybridTimestamp?)null;
+        var held = FindTombstone(id);
+        if (copy is { } written && written > deleted)
+        {
+            return new TombstoneWrite(TombstoneStatus.Superseded, written, Held: true);
+        }
+        if (held is { } earlier && earlier >= deleted)
+        {
+            SettleWithTombstone(id);
+            return new TombstoneWrite(TombstoneStatus.Deleted, earlier, Held: true);
+        }
+        var temp = Path.Combine(_temp, $"{id}.{Guid.NewGuid():N}.tombstone");
+        try
+        {
+            await FlushOrStopAsync(() =>
+            {
+                using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                file.Write(System.Text.Encoding.ASCII.GetBytes(deleted.ToString()));
+                file.Flush(flushToDisk: true);
+            }, cancellationToken);
+            CreateDurably(_tombstones);
+            // The store's commit path: renamed into place and its directory flushed before this returns.
+            await _committer.CommitAsync(new StagedBlob(temp, null, TombstonePath(id), TombstonePath(id) + MetadataSuffix, 0), cancellationToken);
+        }
+        catch (IOException) when (Fault is not null)
+        {
+            return new TombstoneWrite(TombstoneStatus.Unavailable, default, Held: false);
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+        var trashed = !SettleWithTombstone(id) && copy is not null;
+        LogTombstoned(_logger, id, deleted, trashed);
+        BlobServerTelemetry.TombstonesWritten.Add(1);
+        return new TombstoneWrite(TombstoneStatus.Deleted, deleted, Held: copy is not null || held is not null);
+    }
+
+    /// <summary>Every tombstone, in ascending order of id, starting after <paramref name="after"/>.</summary>
+    public IEnumerable<(ObjectId Id, HybridTimestamp Stamp)> ListTombstones(ObjectId? after = null)
+    {
+        if (!Directory.Exists(_tombstones))
+        {
+            yield break;
+        }
+        var ids = new List<ObjectId>();
+        foreach (var file in Directory.EnumerateFiles(_tombstones))
+        {
+            if (ObjectId.TryParse(Path.GetFileName(file), out var id) && (after is null || id > after.Value))
+            {
+                ids.Add(id);
+            }
+        }
+        ids.Sort();
+        foreach (var id in ids)
+        {
+            if (FindTombstone(id) is { } stamp)
+            {
+                yield return (id, stamp);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Forgets a tombstone once every server applied it and its grace period passed (the replicator
+    /// decides). Only a tombstone no later than <paramref name="upTo"/> goes: one renewed since stays.
+    /// </summary>
+    public bool RemoveTombstone(ObjectId id, HybridTimestamp upTo)
+    {
+        lock (StagedBlob.SwapLock)
+        {
+            if (FindTombstone(id) is not { } stamp || stamp > upTo)
+            {
+                return false;
+            }
+            File.Delete(TombstonePath(id));
+        }
+        _flushDirectory(_tombstones);
+        return true;
+    }
+
+    /// <summary>
+    /// Brings a copy and a tombstone of one id to the state their timestamps decide: the copy goes
+    /// to the trash when the tombstone is as late or later, the tombstone goes when the copy is
+    /// later. Returns whether a copy is left.
+    /// </summary>
+    private bool SettleWithTombstone(ObjectId id)
+    {
+        var data = DataPath(id);
+        lock (StagedBlob.SwapLock)
+        {
+            var deleted = FindTombstone(id);
+            if (!File.Exists(data))
+            {
+                return false;
+            }
+            if (deleted is not { } tombstone)
+            {
+                return true;
+            }
+            if (new HybridTimestamp(File.GetLastWriteTimeUtc(data).Ticks) > tombstone)
+            {
+                File.Delete(TombstonePath(id));
+                _flushDirectory(_tombstones);
+                return true;
+            }
+            var size = new FileInfo(data).Length;
+            if (Delete(id))
+            {
+                BlobServerTelemetry.BytesReclaimed.Add(size);
+            }
+            return false;
+        }
+    }
+
+    private HybridTimestamp Stamped(HybridTimestamp? stamp)
+    {
+        if (stamp is { } given)
+        {
+            Clock.Observe(given);
+            return given;
+        }
+        return Clock.Now();
+    }
+
+    private string TombstonePath(ObjectId id) => Path.Combine(_tombstones, id.ToString());
 
     /// <summary>
     /// Re-reads a copy whole: its bytes against its id and its metadata against its checksum. A
@@ -487,6 +681,12 @@ public sealed partial class BlobStore
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Moved {ObjectId} to the trash at {Path}")]
     private static partial void LogTrashed(ILogger logger, ObjectId objectId, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused {ObjectId} written at {Written}: it was deleted at {Deleted}")]
+    private static partial void LogRefusedDeleted(ILogger logger, ObjectId objectId, HybridTimestamp written, HybridTimestamp deleted);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tombstoned {ObjectId} at {Deleted} (a copy went to the trash: {Trashed})")]
+    private static partial void LogTombstoned(ILogger logger, ObjectId objectId, HybridTimestamp deleted, bool trashed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed abandoned temp file {Path}")]
     private static partial void LogRemovedTempFile(ILogger logger, string path);

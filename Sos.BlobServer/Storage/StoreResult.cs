@@ -15,6 +15,9 @@ public enum StoreStatus
 
     /// <summary>A flush failed earlier: the store takes no writes until it is restarted; nothing was kept.</summary>
     Unavailable,
+
+    /// <summary>The id was deleted at or after this write's timestamp: the older write is refused, nothing was kept.</summary>
+    Deleted,
 }
 
 /// <summary>The outcome of a write. <see cref="Actual"/> is what the bytes really hashed to.</summary>

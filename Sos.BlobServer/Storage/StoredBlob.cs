@@ -1,4 +1,5 @@
 using Sos.Core.Objects;
+using Sos.Core.Time;
 
 namespace Sos.BlobServer.Storage;
 
@@ -10,6 +11,9 @@ public sealed class StoredBlob(ObjectId id, FileInfo data, IReadOnlyDictionary<s
     public long Length { get; } = data.Length;
 
     public DateTimeOffset LastModified { get; } = data.LastWriteTimeUtc;
+
+    /// <summary>When the copy was written, by the writer's hybrid clock: the store keeps it as the file's modification time.</summary>
+    public HybridTimestamp Stamp { get; } = new(data.LastWriteTimeUtc.Ticks);
 
     public IReadOnlyDictionary<string, string> Metadata { get; } = metadata;
 

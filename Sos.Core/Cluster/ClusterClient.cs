@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Sos.Core.BlobServers;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
+using Sos.Core.Time;
 
 namespace Sos.Core.Cluster;
 
@@ -18,10 +19,13 @@ namespace Sos.Core.Cluster;
 /// no HTTP type leaves this class. It speaks the original sos blob-server protocol as well as
 /// Sos's own: bodies with or without <c>Content-Length</c>, ranges answered whole, listings that
 /// ignore paging. What counts as a failed server is decided in <see cref="ServerFailure"/>, and
-/// every request is counted and logged here (attempts at Debug, failures at Warning).
+/// every request is counted and logged here (attempts at Debug, failures at Warning). Every copy
+/// written carries a hybrid-clock timestamp, which orders it against deletes (tombstones).
 /// </summary>
-public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, ILogger<ClusterClient> logger)
+public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, ILogger<ClusterClient> logger, HybridClock? clock = null)
 {
+    private readonly HybridClock _clock = clock ?? new HybridClock(TimeProvider.System);
+
     /// <summary>
     /// A whole read of an object up to this size is read and checked against its id before it is
     /// answered, so a bad copy costs a retry on the next server, not the reader's download.
@@ -124,6 +128,8 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         int copies, IReadOnlyCollection<BlobServer> exclude, TimeSpan copyDeadline, CancellationToken cancellationToken)
     {
         var candidates = Rank(id).Where(server => !exclude.Contains(server)).ToArray();
+        // One write, one timestamp: every copy of it orders the same against a delete.
+        var stamp = _clock.Now();
         return ReplicaFanOut.WriteAsync(candidates, copies, async (server, token) =>
         {
             await using var body = openBody();
@@ -131,7 +137,7 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
             deadline.CancelAfter(copyDeadline);
             var (written, failure) = await AttemptAsync(server, "write", id, async () =>
             {
-                await StoreOnAsync(server, id, body, length, metadata, deadline.Token);
+                await StoreOnAsync(server, id, body, length, metadata, stamp, deadline.Token);
                 return (string?)null;
             }, token, describe: true);
             if (!written)
@@ -141,15 +147,20 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         }, cancellationToken);
     }
 
-    /// <summary>Writes one copy to one server; <see cref="CopyWrite.Written"/> only once the server has made it durable.</summary>
-    public async Task<CopyWrite> WriteCopyAsync(BlobServer server, ObjectId id, Stream body, long length, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one copy to one server; <see cref="CopyWrite.Written"/> only once the server has made
+    /// it durable. A copy of a copy passes the source's <paramref name="stamp"/>, so that it is no
+    /// newer than the write it copies (a server that holds a later delete refuses it); null stamps it now.
+    /// </summary>
+    public async Task<CopyWrite> WriteCopyAsync(BlobServer server, ObjectId id, Stream body, long length, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken, HybridTimestamp? stamp = null)
     {
-        var (written, failure) = await AttemptAsync(server, "write", id, async () =>
+        var written = stamp ?? _clock.Now();
+        var (stored, failure) = await AttemptAsync(server, "write", id, async () =>
         {
-            await StoreOnAsync(server, id, body, length, metadata, cancellationToken);
+            await StoreOnAsync(server, id, body, length, metadata, written, cancellationToken);
             return (string?)null;
         }, cancellationToken, describe: true);
-        return new CopyWrite(written, written ? null : failure);
+        return new CopyWrite(stored, stored ? null : failure);
     }
 
     /// <summary>Asks a holder to re-hash its copy (<c>POST /blob/{id}/verify</c>); a bad copy is quarantined by the server.</summary>
@@ -498,12 +509,13 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         }
     }
 
-    private async Task StoreOnAsync(BlobServer server, ObjectId id, Stream body, long length, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    private async Task StoreOnAsync(BlobServer server, ObjectId id, Stream body, long length, IReadOnlyDictionary<string, string> metadata, HybridTimestamp stamp, CancellationToken cancellationToken)
     {
         using var content = new StreamContent(body);
         content.Headers.ContentLength = length;
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using var request = new HttpRequestMessage(HttpMethod.Post, BlobUri(server, id)) { Content = content };
+        request.Headers.TryAddWithoutValidation(HybridTimestamp.Header, stamp.ToString());
         foreach (var (name, value) in metadata)
         {
             request.Headers.TryAddWithoutValidation(name, value);
@@ -542,7 +554,8 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
             .Select(header => KeyValuePair.Create(header.Key, new Microsoft.Extensions.Primitives.StringValues([.. header.Value])));
         // A 206's Content-Length is the range's; the object's length is in its Content-Range.
         var length = response.StatusCode == HttpStatusCode.PartialContent ? null : response.Content.Headers.ContentLength;
-        return new ObjectInfo(length, response.Content.Headers.LastModified, ObjectMetadata.FromHeaders(headers));
+        var stamp = response.Headers.TryGetValues(HybridTimestamp.Header, out var values) && HybridTimestamp.TryParse(values.FirstOrDefault(), out var written) ? written : null;
+        return new ObjectInfo(length, response.Content.Headers.LastModified, ObjectMetadata.FromHeaders(headers), stamp);
     }
 
     private static Uri BlobUri(BlobServer server, ObjectId id) => new(server.BaseAddress, $"blob/{id}");

@@ -30,6 +30,8 @@ public static class ClusterServiceCollectionExtensions
     {
         services.AddValidatedOptions<BlobClusterOptions>(BlobClusterOptions.SectionName);
         services.TryAddSingleton<BlobCluster>();
+        // One clock per process, so that its timestamps never repeat or go back.
+        services.TryAddSingleton(provider => new Time.HybridClock(provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddOptions<InternalTokenOptions>().BindConfiguration(InternalTokenOptions.SectionName);
         services.TryAddTransient<InternalTokenHandler>();
         // Each attempt, retry and pipeline run is routine (Debug); the cluster layer logs the

@@ -15,7 +15,6 @@ namespace Sos.DownloadApi.Fetch;
 public static class FetchEndpoints
 {
     private const string DefaultContentType = "application/octet-stream";
-    private const string ImmutableCacheControl = "public, max-age=31536000, immutable";
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
     public static RouteGroupBuilder MapFetchEndpoints(this IEndpointRouteBuilder app)
@@ -54,7 +53,7 @@ public static class FetchEndpoints
                 return TypedResults.Problem("The object could not be read right now. Try again later.",
                     statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable");
             case FetchOutcome.Unsatisfiable:
-                SetCachingHeaders(response, id, fetched.Headers!);
+                SetCachingHeaders(response, id, fetched.Headers!, options.Value.CacheControl);
                 response.Headers.ContentRange = $"bytes */{fetched.Headers!.Length}";
                 return TypedResults.Problem($"The range asked for lies outside the object's {fetched.Headers.Length} bytes.",
                     statusCode: StatusCodes.Status416RangeNotSatisfiable, title: "Range not satisfiable");
@@ -63,10 +62,10 @@ public static class FetchEndpoints
         if (plan.Kind == FetchKind.NotModified)
         {
             // A client holding this id holds these bytes.
-            SetCachingHeaders(response, id, headers);
+            SetCachingHeaders(response, id, headers, options.Value.CacheControl);
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
-        SetObjectHeaders(response, id, headers, dot < 0 ? null : name[dot..], options.Value.AllowActiveContentInline);
+        SetObjectHeaders(response, id, headers, dot < 0 ? null : name[dot..], options.Value);
         if (fetched.Outcome == FetchOutcome.Partial && fetched.Part is { } part)
         {
             response.Headers.ContentRange = $"bytes {part.Offset}-{part.Last}/{part.Length}";
@@ -87,9 +86,9 @@ public static class FetchEndpoints
     /// a blob server or the cache: caching headers, metadata, Content-Type, Content-Disposition
     /// and Content-Length (when known: a large copy an original blob server sent chunked goes on chunked).
     /// </summary>
-    private static void SetObjectHeaders(HttpResponse response, ObjectId id, ObjectHeaders found, string? extension, bool allowActiveInline)
+    private static void SetObjectHeaders(HttpResponse response, ObjectId id, ObjectHeaders found, string? extension, DownloadOptions options)
     {
-        SetCachingHeaders(response, id, found);
+        SetCachingHeaders(response, id, found, options.CacheControl);
         var headers = response.Headers;
         foreach (var (header, value) in found.Metadata)
         {
@@ -100,7 +99,7 @@ public static class FetchEndpoints
         }
         var contentType = ContentTypeOf(found.Metadata, extension);
         response.ContentType = contentType;
-        var attachment = !allowActiveInline && SecurityHeaders.IsActive(contentType);
+        var attachment = !options.AllowActiveContentInline && SecurityHeaders.IsActive(contentType);
         if (ContentDispositionOf(found.Metadata, attachment) is { } disposition)
         {
             headers.ContentDisposition = disposition;
@@ -109,12 +108,12 @@ public static class FetchEndpoints
     }
 
     /// <summary>The headers every answer about an existing object carries, 304 and 416 included.</summary>
-    private static void SetCachingHeaders(HttpResponse response, ObjectId id, ObjectHeaders found)
+    private static void SetCachingHeaders(HttpResponse response, ObjectId id, ObjectHeaders found, string cacheControl)
     {
         var headers = response.GetTypedHeaders();
         headers.ETag = FetchPreconditions.ETagOf(id);
         headers.LastModified = found.LastModified;
-        response.Headers.CacheControl = ImmutableCacheControl;
+        response.Headers.CacheControl = cacheControl;
         response.Headers.AcceptRanges = "bytes";
     }
 

@@ -5,14 +5,13 @@ using Sos.Core.Objects;
 
 namespace Sos.DownloadApi.Fetch;
 
-/// <summary>A small object whose bytes were checked against its id, with everything its response needs.</summary>
-public sealed record CachedObject(ObjectHeaders Headers, byte[] Bytes);
-
 /// <summary>
 /// Hot small objects kept in memory, bounded by their total size, so that a repeated fetch is
-/// answered without asking a blob server. The bytes behind an id never change, so an entry is
-/// never stale and has no expiry; the least recently used go first when the bound is reached.
-/// Only bytes already checked against their id are taken in.
+/// answered without asking a blob server. The bytes behind an id never change, but an id can be
+/// deleted: an entry whose existence was last confirmed longer than
+/// <see cref="ObjectCacheOptions.RecheckAfter"/> ago is answered only after the blob servers
+/// confirm it again (<see cref="IsDue"/>). The least recently used go first when the bound is
+/// reached. Only bytes already checked against their id are taken in.
 /// </summary>
 public sealed class ObjectCache : IDisposable
 {
@@ -26,11 +25,15 @@ public sealed class ObjectCache : IDisposable
     // Its own instance rather than the app's IMemoryCache: the bound is this cache's alone.
     private readonly MemoryCache? _cache;
     private readonly long _maxObjectBytes;
+    private readonly TimeSpan _recheckAfter;
+    private readonly TimeProvider _time;
 
-    public ObjectCache(IOptions<ObjectCacheOptions> options)
+    public ObjectCache(IOptions<ObjectCacheOptions> options, TimeProvider? time = null)
     {
         var settings = options.Value;
         _maxObjectBytes = settings.MaxObjectBytes;
+        _recheckAfter = settings.RecheckAfter;
+        _time = time ?? TimeProvider.System;
         if (settings.MaxBytes > 0)
         {
             _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = settings.MaxBytes, TrackStatistics = true });
@@ -67,9 +70,18 @@ public sealed class ObjectCache : IDisposable
         {
             return;
         }
-        var entry = new CachedObject(headers with { Length = verified.Length }, verified.ToArray());
+        var entry = new CachedObject(headers with { Length = verified.Length }, verified.ToArray(), _time.GetUtcNow());
         _cache.Set(id, entry, new MemoryCacheEntryOptions { Size = SizeOf(entry) });
     }
+
+    /// <summary>Whether the entry's existence must be confirmed by the blob servers before it is answered.</summary>
+    public bool IsDue(CachedObject cached) => _time.GetUtcNow() - cached.ConfirmedAt >= _recheckAfter;
+
+    /// <summary>The blob servers confirmed the object still exists: the entry is good for another <see cref="ObjectCacheOptions.RecheckAfter"/>.</summary>
+    public void Confirm(CachedObject cached) => cached.ConfirmedAt = _time.GetUtcNow();
+
+    /// <summary>Drops an entry whose object is gone (deleted).</summary>
+    public void Remove(ObjectId id) => _cache?.Remove(id);
 
     /// <summary>Evicts this fraction of the entries now, least recently used first.</summary>
     internal void Compact(double fraction) => _cache?.Compact(fraction);

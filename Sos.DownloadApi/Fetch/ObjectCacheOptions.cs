@@ -18,4 +18,12 @@ public sealed class ObjectCacheOptions
     /// </summary>
     [Range(0d, ObjectSource.CheckFirstMaxBytes)]
     public long MaxObjectBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// How long a cached object is answered from memory before the blob servers are asked again
+    /// whether it still exists (10 s by default): the bound on how long a deleted object can still
+    /// be served from this cache. While no blob server answers, cached objects go on being served.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "24855.00:00:00")]
+    public TimeSpan RecheckAfter { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -24,6 +24,21 @@ public sealed class ObjectSource(ClusterClient cluster, ObjectCache cache)
         if (plan.Kind != FetchKind.Range && cache.TryGet(id, out var cached))
         {
             Activity.Current?.SetTag("sos.fetch.cache_hit", true);
+            if (cache.IsDue(cached))
+            {
+                // The id may have been deleted since it was cached: one HEAD confirms it. When no
+                // server answers, the cached bytes are still served (they are right for the id).
+                using var stat = await cluster.StatAsync(id, cancellationToken);
+                if (stat.Status == ReadStatus.Missing)
+                {
+                    cache.Remove(id);
+                    return new FetchedObject(FetchOutcome.Missing);
+                }
+                if (stat.Status == ReadStatus.Found)
+                {
+                    cache.Confirm(cached);
+                }
+            }
             return new FetchedObject(FetchOutcome.Found, cached.Headers) { Bytes = plan.Kind == FetchKind.Whole ? cached.Bytes : default };
         }
         Activity.Current?.SetTag("sos.fetch.cache_hit", false);

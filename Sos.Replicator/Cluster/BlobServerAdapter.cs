@@ -41,8 +41,9 @@ internal sealed class BlobServerAdapter(ClusterClient cluster, ILogger<BlobServe
             }
             var length = source.Info!.Length!.Value;
             // The target hashes what it receives and refuses bytes that do not match the id, so a
-            // copy read from a damaged holder cannot spread.
-            var write = await cluster.WriteCopyAsync(target, id, source.Body!, length, source.Info.Metadata, cancellationToken);
+            // copy read from a damaged holder cannot spread. The copy keeps its write's timestamp,
+            // so a server that holds a later delete refuses it and a deleted object is never restored.
+            var write = await cluster.WriteCopyAsync(target, id, source.Body!, length, source.Info.Metadata, cancellationToken, source.Info.Stamp);
             return write.Written
                 ? new CopyMade(holder, length)
                 : throw new ServerUnavailableException(target, $"take a copy of {id} ({write.Failure})");

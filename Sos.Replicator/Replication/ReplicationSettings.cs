@@ -28,4 +28,10 @@ internal sealed record ReplicationSettings(
     /// of that, so a replicator that dies frees the cluster within this time.
     /// </summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a deleted object's tombstones are kept at least: they are collected only once every
+    /// blob server holds them and this long has passed since the delete.
+    /// </summary>
+    public TimeSpan TombstoneGrace { get; init; } = TimeSpan.FromDays(7);
 }

@@ -19,7 +19,7 @@ public sealed class PublishCommandTests(PublishCommandFixture published) : IClas
         var resources = published.Manifest.RootElement.GetProperty("resources");
         Assert.All(resources.EnumerateObject(), resource => Assert.False(string.IsNullOrEmpty(resource.Value.GetProperty("type").GetString())));
         string[] names = [.. resources.EnumerateObject().Select(resource => resource.Name).Order(StringComparer.Ordinal)];
-        Assert.Equal(["blob-internal-token", "blob-replicator-token", "blob0", "blob1", "blob2", "download", "replicator", "upload", "upload-api-key"], names);
+        Assert.Equal(["blob-delete-token", "blob-internal-token", "blob-replicator-token", "blob0", "blob1", "blob2", "download", "replicator", "upload", "upload-api-key"], names);
     }
 
     [Fact]

@@ -48,6 +48,9 @@ public class InProcessSos : IAsyncLifetime
 
     public string ReplicatorToken { get; } = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
 
+    /// <summary>The upload API's token, as under the AppHost: it also records deletes.</summary>
+    public string DeleteToken { get; } = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+
     public Uri UploadAddress { get; private set; } = null!;
 
     public Uri DownloadAddress { get; private set; } = null!;
@@ -65,6 +68,7 @@ public class InProcessSos : IAsyncLifetime
         var cluster = ClusterSettings();
         var upload = Start<UploadOptions>(new Dictionary<string, string?>(cluster)
         {
+            ["Sos:InternalToken"] = DeleteToken,
             ["Sos:ApiKey"] = _apiKey,
             ["Upload:MaxObjectBytes"] = MaxObjectBytes.ToString(CultureInfo.InvariantCulture),
             ["Upload:SpoolDirectory"] = SpoolDirectory,
@@ -92,13 +96,15 @@ public class InProcessSos : IAsyncLifetime
 
     /// <summary>
     /// Starts one more download API over the same blob servers, with its cache limited to
-    /// <paramref name="cacheMaxBytes"/> (0: off), and returns a client of it. It stops with the cluster.
+    /// <paramref name="cacheMaxBytes"/> (0: off) and entries rechecked after <paramref name="recheckAfter"/>
+    /// (null: the default), and returns a client of it. It stops with the cluster.
     /// </summary>
-    public async Task<HttpClient> StartDownloadApiAsync(long cacheMaxBytes)
+    public async Task<HttpClient> StartDownloadApiAsync(long cacheMaxBytes, TimeSpan? recheckAfter = null)
     {
         var address = await Start<ObjectCacheOptions>(new Dictionary<string, string?>(ClusterSettings())
         {
             ["Download:Cache:MaxBytes"] = cacheMaxBytes.ToString(CultureInfo.InvariantCulture),
+            ["Download:Cache:RecheckAfter"] = recheckAfter?.ToString("c", CultureInfo.InvariantCulture),
         });
         return new HttpClient { BaseAddress = address };
     }
@@ -176,6 +182,7 @@ public class InProcessSos : IAsyncLifetime
             ["BlobStore:ScrubBytesPerSecond"] = "0",
             ["Sos:InternalToken"] = InternalToken,
             ["Sos:ReplicatorToken"] = ReplicatorToken,
+            ["Sos:DeleteToken"] = DeleteToken,
         });
         lock (_services)
         {
