@@ -81,6 +81,7 @@ cleanup() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   wait 2>/dev/null || true
+  fsfreeze -u "$WORK/blob$WB_BLOB" 2>/dev/null || true # interrupted while armed
   rm -f "$WORK/wb/fill" "$WORK/blob$FULL_BLOB/.chaos-fill" 2>/dev/null || true
   if $KEEP; then # the two small disks go with their mounts: keep what they hold for a look
     for i in $WB_BLOB $FULL_BLOB; do mountpoint -q "$WORK/blob$i" && cp -a "$WORK/blob$i" "$WORK/blob$i.kept" 2>/dev/null || true; done
@@ -105,10 +106,11 @@ need() {
     packages=("${packages[@]/dumpe2fs/e2fsprogs}")
     packages=("${packages[@]/losetup/mount}")
     packages=("${packages[@]/fallocate/util-linux}")
+    packages=("${packages[@]/fsfreeze/util-linux}")
     apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null
   fi
 }
-need strace mkfs.ext4 dumpe2fs losetup fallocate curl
+need strace mkfs.ext4 dumpe2fs losetup fallocate fsfreeze curl
 
 rand() { echo $((RANDOM % ($2 - $1 + 1) + $1)); } # rand MIN MAX
 token() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
@@ -142,7 +144,16 @@ make_writeback_disk() {
 }
 
 arm_writeback_failure() {
-  sync -f "$WORK/blob$WB_BLOB" 2>/dev/null || true
+  # The file system is frozen (flushed, and writes held) while its free blocks are read and
+  # punched: a block that blob3 allocated and flushed meanwhile (a copy it acknowledged) would
+  # otherwise be punched as free, destroying durable bytes as no real disk does.
+  # A freeze flushes first, and fails when that flush meets the previous window's write-back
+  # error (reported once): it is tried again, and without a freeze there is no window.
+  local tries=0
+  until fsfreeze -f "$WORK/blob$WB_BLOB" 2>/dev/null; do
+    ((++tries < 3)) || { echo 0; return 1; }
+    sleep 1
+  done
   local ranges=0 range
   for range in $(dumpe2fs "$LOOP_DEV" 2>/dev/null | sed -n 's/^ *Free blocks: //p' | tr ',' '\n' | tr -d ' '); do
     [[ -z "$range" ]] && continue
@@ -150,10 +161,11 @@ arm_writeback_failure() {
     fallocate -p -o $((first * 4096)) -l $(((last - first + 1) * 4096)) "$WORK/wb/disk.img" && ranges=$((ranges + 1))
   done
   dd if=/dev/zero of="$WORK/wb/fill" bs=1M 2>/dev/null || true
+  fsfreeze -u "$WORK/blob$WB_BLOB"
   echo "$ranges"
 }
 
-disarm_writeback_failure() { rm -f "$WORK/wb/fill"; }
+disarm_writeback_failure() { rm -f "$WORK/wb/fill"; fsfreeze -u "$WORK/blob$WB_BLOB" 2>/dev/null || true; }
 
 # blob4: a small tmpfs, filled to a few MiB of free space now and then.
 make_small_disk() {
@@ -196,6 +208,7 @@ stop() { # stop NAME SIGNAL: by the pid we recorded, and wait until it is gone
   kill "-$2" "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
   rm -f "$PIDS/$1"
 }
 
@@ -276,9 +289,8 @@ strace_loop() {
       echo $! >"$PIDS/strace"
       fault "flush-eio-window blob$i"
       sleep "$(rand 3 6)"
-      kill -TERM "$(pid_of strace)" 2>/dev/null || true
-      wait "$(pid_of strace)" 2>/dev/null || true
-      rm -f "$PIDS/strace"
+      # strace can hang detaching from a server the kill loop killed meanwhile: it gets 10 s, then SIGKILL.
+      stop strace TERM
     fi
     pause "$(rand 6 12)"
   done
@@ -287,10 +299,14 @@ strace_loop() {
 writeback_loop() {
   pause 4
   while running; do
-    local ranges; ranges=$(arm_writeback_failure)
-    fault "writeback-failure-window blob$WB_BLOB ($ranges free ranges punched)"
-    sleep "$(rand 3 6)"
-    disarm_writeback_failure
+    local ranges
+    if ranges=$(arm_writeback_failure); then
+      fault "writeback-failure-window blob$WB_BLOB ($ranges free ranges punched)"
+      sleep "$(rand 3 6)"
+      disarm_writeback_failure
+    else
+      fault "writeback-failure-skipped blob$WB_BLOB (its file system could not be frozen)"
+    fi
     pause "$(rand 8 14)"
   done
   disarm_writeback_failure
@@ -370,7 +386,7 @@ for file in "$PIDS"/loop.*; do
   kill -9 "$pid" 2>/dev/null || true
   rm -f "$file"
 done
-[[ -f "$PIDS/strace" ]] && { kill -TERM "$(pid_of strace)" 2>/dev/null || true; rm -f "$PIDS/strace"; }
+stop strace TERM # one that hangs detaching gets SIGKILL
 disarm_writeback_failure
 rm -f "$WORK/blob$FULL_BLOB/.chaos-fill"
 for ((i = 0; i < BLOBS; i++)); do alive "blob$i" || start_blob "$i"; done
@@ -419,7 +435,7 @@ in_foreground audit "${CHAOS[@]}" audit --download "$DOWNLOAD_URL" "${blob_args[
   --ledger "$WORK/ledger.jsonl" --counters "$WORK/load.json" --problems "$WORK/problems.jsonl" \
   --fact "duration_s=$((SECONDS - STARTED))" --fact "temp_files_left=$TEMP_LEFT" \
   --fact "fault.sigkill=$(count sigkill)" --fact "fault.flush_eio_windows=$(count flush-eio-window)" --fact "fault.flush_eio_injected=$injected" \
-  --fact "fault.writeback_failure_windows=$(count writeback-failure-window)" --fact "fault.writeback_kernel_errors=$KERNEL_ERRORS" \
+  --fact "fault.writeback_failure_windows=$(count writeback-failure-window)" --fact "fault.writeback_failure_skipped=$(count writeback-failure-skipped)" --fact "fault.writeback_kernel_errors=$KERNEL_ERRORS" \
   --fact "fault.disk_fill=$(count disk-fill)" --fact "fault.e2fsck_exit=$fsck_status" \
   --fact "replicator.named_passes=$named_passes" --fact "replicator.named_failed=$named_failed" \
   --fact "replicator.plain_passes=$plain_passes" --fact "replicator.plain_failed=$plain_failed" \

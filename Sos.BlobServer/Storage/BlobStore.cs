@@ -144,7 +144,9 @@ public sealed partial class BlobStore
             var flush = _committer.NeedsWriterFlush(actual.Size);
             await FlushOrStopAsync(() => MetadataFile.Write(tempMetadata, kept, chunks, flush), cancellationToken);
             var finalData = DataPath(id);
-            CreateDurably(Path.GetDirectoryName(finalData)!);
+            // A failed flush of a new shard directory is a failed flush like any other: it stops writes.
+            var created = CreateDirectories(Path.GetDirectoryName(finalData)!);
+            await FlushOrStopAsync(() => created.ForEach(_flushDirectory), cancellationToken);
             await _committer.CommitAsync(new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size), cancellationToken);
             if (!SettleWithTombstone(id))
             {
@@ -569,22 +571,21 @@ public sealed partial class BlobStore
     /// new directory's entry is durable only once its parent is flushed, and a copy renamed into a
     /// shard whose entry was lost in a crash would be lost with it.
     /// </summary>
-    private void CreateDurably(string directory)
+    private void CreateDurably(string directory) => CreateDirectories(directory).ForEach(_flushDirectory);
+
+    /// <summary>Creates a directory and any missing parents; returns the directories to flush, parents first.</summary>
+    private static List<string> CreateDirectories(string directory)
     {
         var missing = new Stack<string>();
         for (var path = directory; !Directory.Exists(path); path = Path.GetDirectoryName(path)!)
         {
             missing.Push(path);
         }
-        if (missing.Count == 0)
+        if (missing.Count > 0)
         {
-            return;
+            Directory.CreateDirectory(directory);
         }
-        Directory.CreateDirectory(directory);
-        foreach (var created in missing)
-        {
-            _flushDirectory(Path.GetDirectoryName(created)!);
-        }
+        return [.. missing.Select(created => Path.GetDirectoryName(created)!)];
     }
 
     /// <summary>A writer's flush that fails stops the store's writes, as a failed group flush does.</summary>

@@ -371,6 +371,33 @@ public sealed class BlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AFailedFlushOfANewShardDirectoryStopsWrites()
+    {
+        // The flush of a directory a write created fails as a write-back error would report it.
+        var failing = false;
+        var options = Options.Create(new BlobStoreOptions { Root = _root, MinFreeBytes = 0 });
+        var store = new BlobStore(options, new FsyncCommitter(), NullLogger<BlobStore>.Instance, TimeProvider.System,
+            directory =>
+            {
+                if (failing)
+                {
+                    throw new IOException($"fsync of directory {directory} failed (errno 5).");
+                }
+            });
+        failing = true;
+        var bytes = RandomBytes(100, seed: 38);
+
+        var result = await store.StoreAsync(IdOf(bytes), new MemoryStream(bytes), NoMetadata, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Unavailable, result.Status);
+        Assert.NotNull(store.Fault);
+        AssertNothingStored(store, IdOf(bytes));
+        failing = false;
+        var later = RandomBytes(100, seed: 39);
+        Assert.Equal(StoreStatus.Unavailable, (await store.StoreAsync(IdOf(later), new MemoryStream(later), NoMetadata, CancellationToken.None)).Status);
+    }
+
+    [Fact]
     public async Task AStoreWhoseFlushFailedRefusesWritesAndKeepsNothing()
     {
         var committer = new FailingCommitter(new IOException("write-back failed")) { Faulted = true };

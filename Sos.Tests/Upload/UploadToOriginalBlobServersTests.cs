@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Sos.Tests.Fakes;
 
 namespace Sos.Tests.Upload;
@@ -67,6 +68,33 @@ public sealed class UploadToOriginalBlobServersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnUploadIsRefusedWhenAsManyServersAsItNeedsCopiesCannotBeAsked()
+    {
+        // The object's two holders may be the two silent servers: copies written now would carry
+        // this upload's metadata, not the first upload's.
+        await using var upload = await UploadApiHost.StartAsync([_first.Address, _second.Address, RefusingAddress(), RefusingAddress()]);
+        var bytes = TestBytes.Random(5000, 34);
+
+        using var response = await PostAsync(upload, bytes, "text/html");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(0, _first.Writes + _second.Writes);
+    }
+
+    [Fact]
+    public async Task AnUploadGoesAheadWithFewerSilentServersThanItNeedsCopies()
+    {
+        // Any stored object keeps a copy on a server that answered, so a new-looking one is new.
+        await using var upload = await UploadApiHost.StartAsync([_first.Address, _second.Address, RefusingAddress()]);
+        var bytes = TestBytes.Random(5000, 35);
+
+        using var response = await PostAsync(upload, bytes, "image/png");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, _first.Writes + _second.Writes);
+    }
+
+    [Fact]
     public async Task ARefusedUploadNamesNoServer()
     {
         await using var upload = await UploadApiHost.StartAsync([_first.Address, _second.Address], minCopies: 3);
@@ -77,6 +105,16 @@ public sealed class UploadToOriginalBlobServersTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.DoesNotContain("127.0.0.1", text, StringComparison.Ordinal);
         Assert.DoesNotContain(_first.Address.Authority, text, StringComparison.Ordinal);
+    }
+
+    /// <summary>An address whose port refuses connections, as a crashed server's does.</summary>
+    private static Uri RefusingAddress()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Uri($"http://127.0.0.1:{port}");
     }
 
     private static async Task<HttpResponseMessage> PostAsync(InProcessApp upload, byte[] bytes, string mimeType)

@@ -32,7 +32,7 @@ public sealed partial class ObjectUploader
     /// <summary>The copies an upload must have before it is acknowledged.</summary>
     public int RequiredCopies => _cluster.MinCopies;
 
-    /// <summary>Which servers hold the object; a server that fails counts as not holding it, so a doubt means the upload goes ahead.</summary>
+    /// <summary>Which servers hold the object, and how many could not be asked.</summary>
     public Task<CopyCount> CountCopiesAsync(ObjectId id, CancellationToken cancellationToken) =>
         _cluster.CountCopiesAsync(id, cancellationToken);
 
@@ -58,6 +58,16 @@ public sealed partial class ObjectUploader
             return new UploadResult(content, present.Holders, NothingWritten, RequiredCopies,
                 conditions.OnlyIfAbsent ? UploadRefusal.AlreadyStored : UploadRefusal.None);
         }
+        if (present.Copies == 0 && present.Unavailable >= RequiredCopies)
+        {
+            // A stored object has copies on at least RequiredCopies servers, so with fewer silent
+            // servers one of its holders answered. With this many silent, its holders may all be
+            // among them: copies written now would carry this upload's metadata, not its first.
+            activity?.SetStatus(ActivityStatusCode.Error, "holders unknown");
+            LogHoldersUnknown(_logger, content.Id, present.Unavailable);
+            UploadApiTelemetry.Refused.Add(1);
+            return new UploadResult(content, [], NothingWritten, RequiredCopies);
+        }
         // First write wins: new copies of a stored object carry its holders' metadata, not this upload's.
         var copyMetadata = present.Info?.Metadata ?? metadata;
         var copies = await _cluster.WriteCopiesAsync(content.Id, content.Size, received.OpenReader, copyMetadata,
@@ -79,6 +89,9 @@ public sealed partial class ObjectUploader
         UploadApiTelemetry.CopiesWritten.Record(copies.Written.Count);
         return result;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload of {ObjectId} refused: {Unavailable} blob servers could not say whether they hold it, so it may be stored already")]
+    private static partial void LogHoldersUnknown(ILogger logger, ObjectId objectId, int unavailable);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Upload of {ObjectId} refused: {Written} durable copies, {Required} required")]
     private static partial void LogNotDurable(ILogger logger, ObjectId objectId, int written, int required);

@@ -43,7 +43,7 @@ internal static class ChaosReport
             ("operations over 20 s (upload / re-upload / fetch)", $"{L("slow_upload")} / {L("slow_reupload")} / {L("slow_fetch")}"),
             ("faults", string.Join(", ", faults.Select(pair => $"{pair.Key} {pair.Value}"))),
             ("replicators", string.Join(", ", replicator.Select(pair => $"{pair.Key} {pair.Value}"))),
-            ("final pass", $"{facts.GetValueOrDefault("final_pass", "?")} (exit {facts.GetValueOrDefault("final_pass_exit", "?")})"),
+            ("final pass", $"{facts.GetValueOrDefault("final_pass", "?")} (exit {facts.GetValueOrDefault("final_pass_exit", "?")}: {FinalPassMeaning(facts.GetValueOrDefault("final_pass_exit"))})"),
             ("audited objects", $"{A("audited")}"),
             ("LOST (not served right at the end)", $"{lost}"),
             ("WRONG bytes or headers served (run / end)", $"{wrong} ({L("wrong")} / {A("final_wrong")})"),
@@ -96,6 +96,16 @@ internal static class ChaosReport
         Console.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
         return failed ? 1 : 0;
     }
+
+    /// <summary>The replicator's exit codes, in words: the audit counts copies itself, the pass says what it saw.</summary>
+    private static string FinalPassMeaning(string? exitCode) => exitCode switch
+    {
+        "0" => "every object at its minimum copies",
+        "1" => "some object below its minimum copies, or a server not listed",
+        "2" => "usage error, nothing done",
+        "3" => "its byte budget left objects unverified",
+        _ => "unknown",
+    };
 
     private static string Mean(IReadOnlyDictionary<string, long> counts, string kind) =>
         counts.GetValueOrDefault($"n_{kind}") is > 0 and var n ? (counts.GetValueOrDefault($"ms_{kind}") / n).ToString(CultureInfo.InvariantCulture) : "-";
