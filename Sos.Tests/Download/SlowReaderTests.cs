@@ -10,6 +10,7 @@ using Sos.Tests.Fakes;
 namespace Sos.Tests.Download;
 
 /// <summary>Readers that stall mid-download must not make the download API hold memory per object.</summary>
+[Collection(MeasuresProcessMemory.Name)]
 public sealed class SlowReaderTests
 {
     private const int Readers = 200;

@@ -16,6 +16,8 @@ namespace Sos.Tests.InProcess;
 internal sealed class ServiceFactory<TEntryPoint> : WebApplicationFactory<TEntryPoint>
     where TEntryPoint : class
 {
+    private static readonly Lock StartLock = new();
+
     private readonly Dictionary<string, string?> _settings;
 
     public ServiceFactory(IReadOnlyDictionary<string, string?> settings)
@@ -34,7 +36,13 @@ internal sealed class ServiceFactory<TEntryPoint> : WebApplicationFactory<TEntry
 
     public Uri Start()
     {
-        StartServer();
+        // WebApplicationFactory finds the host a Program builds through a process-wide diagnostic
+        // listener, so two factories starting at once (test classes run in parallel) can catch each
+        // other's host and fail; one start at a time costs about a second per cluster.
+        lock (StartLock)
+        {
+            StartServer();
+        }
         var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         // Kestrel may report the wildcard or localhost; the loopback address is what a client dials.
         var port = new Uri(addresses.First()).Port;
