@@ -203,7 +203,19 @@ public static class BlobEndpoints
     /// <summary>One page of tombstones, <c>[{"id","timestamp"}]</c> in ascending order of id (1000 by default).</summary>
     private static Results<Ok<IAsyncEnumerable<TombstoneRecord>>, ProblemHttpResult> ListTombstones(string? after, int? limit, BlobStore store)
     {
-        ObjectId? start = null;
+        if (PageProblem(after, limit, out var start) is { } problem)
+        {
+            return problem;
+        }
+        var page = store.ListTombstones(start).Take(limit ?? DefaultPageSize)
+            .Select(tombstone => new TombstoneRecord(tombstone.Id.ToString(), tombstone.Stamp.Ticks));
+        return TypedResults.Ok(page.ToAsyncEnumerable());
+    }
+
+    /// <summary>The start of a page of a listing, or the 400 for an <c>after</c> or <c>limit</c> out of bounds.</summary>
+    private static ProblemHttpResult? PageProblem(string? after, int? limit, out ObjectId? start)
+    {
+        start = null;
         if (after is not null)
         {
             if (!ObjectId.TryParse(after, out var afterId))
@@ -212,13 +224,9 @@ public static class BlobEndpoints
             }
             start = afterId;
         }
-        if (limit is < 1 or > MaxPageSize)
-        {
-            return TypedResults.Problem($"limit must be between 1 and {MaxPageSize}.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid limit");
-        }
-        var page = store.ListTombstones(start).Take(limit ?? DefaultPageSize)
-            .Select(tombstone => new TombstoneRecord(tombstone.Id.ToString(), tombstone.Stamp.Ticks));
-        return TypedResults.Ok(page.ToAsyncEnumerable());
+        return limit is < 1 or > MaxPageSize
+            ? TypedResults.Problem($"limit must be between 1 and {MaxPageSize}.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid limit")
+            : null;
     }
 
     private static bool TryReadStamp(HttpRequest request, out HybridTimestamp? stamp)
@@ -233,18 +241,9 @@ public static class BlobEndpoints
 
     private static Results<Ok<IAsyncEnumerable<string>>, ProblemHttpResult> ListBlobs(string? after, int? limit, BlobStore store)
     {
-        ObjectId? start = null;
-        if (after is not null)
+        if (PageProblem(after, limit, out var start) is { } problem)
         {
-            if (!ObjectId.TryParse(after, out var afterId))
-            {
-                return InvalidId(after);
-            }
-            start = afterId;
-        }
-        if (limit is < 1 or > MaxPageSize)
-        {
-            return TypedResults.Problem($"limit must be between 1 and {MaxPageSize}.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid limit");
+            return problem;
         }
         var ids = store.List(start).Select(id => id.ToString());
         // The original contract (no parameters) is every id; the paged form is one page.

@@ -72,6 +72,22 @@ public sealed class BlobServerHttpTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/identity")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("/blobs?limit=0")]
+    [InlineData("/blobs?limit=100001")]
+    [InlineData("/blobs?after=not-an-id")]
+    [InlineData("/tombstones?limit=0")]
+    [InlineData("/tombstones?after=not-an-id")]
+    public async Task AListingPageOutOfBoundsIsRefused(string path)
+    {
+        var client = Client(Start(withTokens: true), InternalToken);
+
+        using var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task TheIdentityIsStableAcrossRestartsAndNeedsAToken()
     {
