@@ -259,7 +259,12 @@ public sealed class BlobServerHttpTests : IDisposable
 
     private HttpClient Client(WebApplicationFactory<BlobStore> server, string? token)
     {
-        var client = server.CreateClient();
+        HttpClient client;
+        // The first client starts the server.
+        lock (FactoryStarts.Gate)
+        {
+            client = server.CreateClient();
+        }
         _servers.Add(client);
         if (token is not null)
         {

@@ -16,8 +16,6 @@ namespace Sos.Tests.InProcess;
 internal sealed class ServiceFactory<TEntryPoint> : WebApplicationFactory<TEntryPoint>
     where TEntryPoint : class
 {
-    private static readonly Lock StartLock = new();
-
     private readonly Dictionary<string, string?> _settings;
 
     public ServiceFactory(IReadOnlyDictionary<string, string?> settings)
@@ -36,10 +34,7 @@ internal sealed class ServiceFactory<TEntryPoint> : WebApplicationFactory<TEntry
 
     public Uri Start()
     {
-        // WebApplicationFactory finds the host a Program builds through a process-wide diagnostic
-        // listener, so two factories starting at once (test classes run in parallel) can catch each
-        // other's host and fail; one start at a time costs about a second per cluster.
-        lock (StartLock)
+        lock (FactoryStarts.Gate)
         {
             StartServer();
         }
