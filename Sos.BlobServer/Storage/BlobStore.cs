@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -56,6 +57,10 @@ public sealed partial class BlobStore
         _tombstones = Path.Combine(_root, TombstoneFolder);
         Clock = new HybridClock(time);
         CreateDurably(_temp);
+        if (ShardLayout.Prepare(_root, _flushDirectory) is > 0 and var moved)
+        {
+            LogMovedLayout(_logger, moved);
+        }
         RemoveAbandonedTempFiles();
         Identity = StoreIdentity.LoadOrCreate(_root);
     }
@@ -86,11 +91,18 @@ public sealed partial class BlobStore
         StoreAsync(id, content, metadata, stamp: null, cancellationToken);
 
     /// <summary>
+    /// Bodies up to this size whose length is announced are read whole into memory, then written
+    /// with one synchronous write: a small copy then costs no asynchronous file round trips.
+    /// </summary>
+    public const int SmallWriteMaxBytes = 64 * 1024;
+
+    /// <summary>
     /// As above, for a write made at <paramref name="stamp"/> (null: now, by this server's clock).
     /// A write no later than the id's tombstone is refused (<see cref="StoreStatus.Deleted"/>); a
-    /// later one removes the tombstone once it is durable.
+    /// later one removes the tombstone once it is durable. <paramref name="length"/> is the body's
+    /// length when the caller knows it (an HTTP request's <c>Content-Length</c>).
     /// </summary>
-    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken)
+    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken, long? length = null)
     {
         using var activity = BlobServerTelemetry.Source.StartActivity("sos.blob.store");
         activity?.SetTag("sos.object.id", id.ToString());
@@ -115,21 +127,9 @@ public sealed partial class BlobStore
         var tempMetadata = tempData + MetadataSuffix;
         try
         {
-            HashedContent actual;
-            ChunkSums chunks;
-            await using (var file = new FileStream(tempData, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
-            {
-                var summing = new ChunkSummingStream(file);
-                actual = await HashingCopy.CopyAsync(content, summing, _options.MaxObjectBytes, cancellationToken);
-                chunks = summing.Sums.Build();
-                // The copy's timestamp is its modification time: made durable with the bytes, kept by the rename.
-                File.SetLastWriteTimeUtc(file.SafeFileHandle, new DateTime(written.Ticks, DateTimeKind.Utc));
-                if (actual.Id == id && _committer.NeedsWriterFlush(actual.Size))
-                {
-                    // Through this handle: only it is sure to hear of a write-back error of these bytes.
-                    await FlushOrStopAsync(() => file.Flush(flushToDisk: true), cancellationToken);
-                }
-            }
+            var (actual, chunks) = length is { } known && known <= SmallWriteMaxBytes
+                ? await StageSmallAsync(id, content, (int)known, tempData, written, cancellationToken)
+                : await StageStreamedAsync(id, content, tempData, written, cancellationToken);
             activity?.SetTag("sos.object.size", actual.Size);
             if (actual.Id != id)
             {
@@ -137,16 +137,16 @@ public sealed partial class BlobStore
                 activity?.SetStatus(ActivityStatusCode.Error, "hash mismatch");
                 return new StoreResult(StoreStatus.HashMismatch, actual);
             }
-            // First write wins: a held copy's intact metadata is what this copy carries too.
-            var held = MetadataFile.Read(DataPath(id) + MetadataSuffix);
-            // (A held copy without a .meta has empty metadata; one whose .meta is damaged has none to keep.)
-            var kept = held.State != MetadataState.Damaged && File.Exists(DataPath(id)) ? held.Metadata : metadata;
-            var flush = _committer.NeedsWriterFlush(actual.Size);
-            await FlushOrStopAsync(() => MetadataFile.Write(tempMetadata, kept, chunks, flush), cancellationToken);
             var finalData = DataPath(id);
-            // A failed flush of a new shard directory is a failed flush like any other: it stops writes.
-            var created = CreateDirectories(Path.GetDirectoryName(finalData)!);
-            await FlushOrStopAsync(() => created.ForEach(_flushDirectory), cancellationToken);
+            // First write wins: a held copy's intact metadata is what this copy carries too. (A
+            // held copy without a .meta has empty metadata; one whose .meta is damaged has none to keep.)
+            var kept = metadata;
+            if (File.Exists(finalData) && MetadataFile.Read(finalData + MetadataSuffix) is { State: not MetadataState.Damaged } held)
+            {
+                kept = held.Metadata;
+            }
+            var flush = _committer.NeedsWriterFlush(actual.Size);
+            await FlushOrStopAsync(() => MetadataFile.Write(tempMetadata, kept, chunks, flush), offload: flush, cancellationToken);
             await _committer.CommitAsync(new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size), cancellationToken);
             if (!SettleWithTombstone(id))
             {
@@ -171,6 +171,56 @@ public sealed partial class BlobStore
             TryDelete(tempData);
             TryDelete(tempMetadata);
         }
+    }
+
+    /// <summary>
+    /// A small body of known length: read whole, hashed and summed in memory, then written with one
+    /// synchronous write (and flushed through its handle when the committer's flush does not cover it).
+    /// </summary>
+    private async Task<(HashedContent Actual, ChunkSums Chunks)> StageSmallAsync(ObjectId id, Stream content, int length, string tempData, HybridTimestamp written, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(length + 1);
+        try
+        {
+            // One byte more than announced tells a body that runs on from one that ends where it said.
+            var read = await content.ReadAtLeastAsync(buffer.AsMemory(0, length + 1), length + 1, throwOnEndOfStream: false, cancellationToken);
+            if (read > length)
+            {
+                throw new IOException($"The body is longer than the {length} bytes it announced.");
+            }
+            var bytes = buffer.AsMemory(0, read);
+            var actual = new HashedContent(ObjectId.Of(bytes.Span), read);
+            var sums = new ChunkSums.Builder();
+            sums.Append(bytes.Span);
+            using var file = File.OpenHandle(tempData, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            RandomAccess.Write(file, bytes.Span, fileOffset: 0);
+            // The copy's timestamp is its modification time: made durable with the bytes, kept by the rename.
+            File.SetLastWriteTimeUtc(file, new DateTime(written.Ticks, DateTimeKind.Utc));
+            if (actual.Id == id && _committer.NeedsWriterFlush(actual.Size))
+            {
+                // Through this handle: only it is sure to hear of a write-back error of these bytes.
+                await FlushOrStopAsync(() => RandomAccess.FlushToDisk(file), offload: true, cancellationToken);
+            }
+            return (actual, sums.Build());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>A body of any size, streamed to the temp file while it is hashed and summed.</summary>
+    private async Task<(HashedContent Actual, ChunkSums Chunks)> StageStreamedAsync(ObjectId id, Stream content, string tempData, HybridTimestamp written, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(tempData, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+        var summing = new ChunkSummingStream(file);
+        var actual = await HashingCopy.CopyAsync(content, summing, _options.MaxObjectBytes, cancellationToken);
+        File.SetLastWriteTimeUtc(file.SafeFileHandle, new DateTime(written.Ticks, DateTimeKind.Utc));
+        if (actual.Id == id && _committer.NeedsWriterFlush(actual.Size))
+        {
+            await FlushOrStopAsync(() => file.Flush(flushToDisk: true), offload: true, cancellationToken);
+        }
+        return (actual, summing.Sums.Build());
     }
 
     /// <summary>
@@ -205,9 +255,14 @@ public sealed partial class BlobStore
     /// <summary>The timestamp of the id's tombstone on this server, or null when it was not deleted here.</summary>
     public HybridTimestamp? FindTombstone(ObjectId id)
     {
+        var path = TombstonePath(id);
+        if (!File.Exists(path))
+        {
+            return null; // the common case, answered without the cost of an exception
+        }
         try
         {
-            return HybridTimestamp.TryParse(File.ReadAllText(TombstonePath(id)).Trim(), out var stamp) ? stamp : null;
+            return HybridTimestamp.TryParse(File.ReadAllText(path).Trim(), out var stamp) ? stamp : null;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -249,7 +304,7 @@ public sealed partial class BlobStore
                 using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
                 file.Write(System.Text.Encoding.ASCII.GetBytes(deleted.ToString()));
                 file.Flush(flushToDisk: true);
-            }, cancellationToken);
+            }, offload: true, cancellationToken);
             CreateDurably(_tombstones);
             // The store's commit path: renamed into place and its directory flushed before this returns.
             await _committer.CommitAsync(new StagedBlob(temp, null, TombstonePath(id), TombstonePath(id) + MetadataSuffix, 0), cancellationToken);
@@ -535,24 +590,25 @@ public sealed partial class BlobStore
     /// <summary>Every id held, in ascending order, starting after <paramref name="after"/>; lazily, one shard at a time.</summary>
     public IEnumerable<ObjectId> List(ObjectId? after = null)
     {
-        var start = after?.ToString() ?? "";
-        foreach (var level1 in ShardDirectories(_root, start.Length >= 2 ? start[..2] : ""))
+        foreach (var shard in ShardLayout.Shards(after?.ToString()))
         {
-            foreach (var level2 in ShardDirectories(level1, start.Length >= 4 && Path.GetFileName(level1) == start[..2] ? start[2..4] : ""))
+            var directory = Path.Combine(_root, shard);
+            if (!Directory.Exists(directory))
             {
-                var ids = new List<ObjectId>();
-                foreach (var file in Directory.EnumerateFiles(level2))
+                continue;
+            }
+            var ids = new List<ObjectId>();
+            foreach (var file in Directory.EnumerateFiles(directory))
+            {
+                if (ObjectId.TryParse(Path.GetFileName(file), out var id) && (after is null || id > after.Value))
                 {
-                    if (ObjectId.TryParse(Path.GetFileName(file), out var id) && (after is null || id > after.Value))
-                    {
-                        ids.Add(id);
-                    }
+                    ids.Add(id);
                 }
-                ids.Sort();
-                foreach (var id in ids)
-                {
-                    yield return id;
-                }
+            }
+            ids.Sort();
+            foreach (var id in ids)
+            {
+                yield return id;
             }
         }
     }
@@ -562,8 +618,7 @@ public sealed partial class BlobStore
 
     internal string DataPath(ObjectId id)
     {
-        var hex = id.ToString();
-        return Path.Combine(_root, hex[..2], hex[2..4], hex);
+        return Path.Combine(_root, ShardLayout.RelativePath(id));
     }
 
     /// <summary>
@@ -588,12 +643,23 @@ public sealed partial class BlobStore
         return [.. missing.Select(created => Path.GetDirectoryName(created)!)];
     }
 
-    /// <summary>A writer's flush that fails stops the store's writes, as a failed group flush does.</summary>
-    private async Task FlushOrStopAsync(Action flush, CancellationToken cancellationToken)
+    /// <summary>
+    /// A writer's flush (or write) that fails stops the store's writes, as a failed group flush
+    /// does. A flush blocks for a disk round trip, so it runs off the request's thread
+    /// (<paramref name="offload"/>); a write into the page cache does not.
+    /// </summary>
+    private async Task FlushOrStopAsync(Action flush, bool offload, CancellationToken cancellationToken)
     {
         try
         {
-            await Task.Run(flush, cancellationToken);
+            if (offload)
+            {
+                await Task.Run(flush, cancellationToken);
+            }
+            else
+            {
+                flush();
+            }
         }
         catch (IOException ex)
         {
@@ -618,20 +684,6 @@ public sealed partial class BlobStore
         }
         return Quarantine(id, read: null);
     }
-
-    private static IEnumerable<string> ShardDirectories(string parent, string from)
-    {
-        if (!Directory.Exists(parent))
-        {
-            return [];
-        }
-        return Directory.EnumerateDirectories(parent)
-            .Where(path => IsShardName(Path.GetFileName(path)) && string.CompareOrdinal(Path.GetFileName(path), from) >= 0)
-            .Order(StringComparer.Ordinal);
-    }
-
-    private static bool IsShardName(string name) =>
-        name.Length == 2 && name.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
     private void RemoveAbandonedTempFiles()
     {
@@ -687,6 +739,9 @@ public sealed partial class BlobStore
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tombstoned {ObjectId} at {Deleted} (a copy went to the trash: {Trashed})")]
     private static partial void LogTombstoned(ILogger logger, ObjectId objectId, HybridTimestamp deleted, bool trashed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Moved {Files} files of the earlier shard layout (ab/cd/) into their shards (ab/c/)")]
+    private static partial void LogMovedLayout(ILogger logger, int files);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed abandoned temp file {Path}")]
     private static partial void LogRemovedTempFile(ILogger logger, string path);

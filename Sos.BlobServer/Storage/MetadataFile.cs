@@ -25,12 +25,12 @@ internal static class MetadataFile
     {
         var body = Encoding.ASCII.GetBytes($"{ChunksLine}{chunks}\n").Concat(JsonSerializer.SerializeToUtf8Bytes(metadata)).ToArray();
         var header = Encoding.ASCII.GetBytes($"{Header}{Convert.ToHexStringLower(SHA256.HashData(body))}\n");
-        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-        file.Write(header);
-        file.Write(body);
+        using var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        // One write: header and body together.
+        RandomAccess.Write(file, [header, body], fileOffset: 0);
         if (flush)
         {
-            file.Flush(flushToDisk: true);
+            RandomAccess.FlushToDisk(file);
         }
     }
 

@@ -22,8 +22,11 @@ namespace Sos.Core.Cluster;
 /// every request is counted and logged here (attempts at Debug, failures at Warning). Every copy
 /// written carries a hybrid-clock timestamp, which orders it against deletes (tombstones).
 /// </summary>
-public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, ILogger<ClusterClient> logger, HybridClock? clock = null)
+public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, ILogger<ClusterClient> logger, HybridClock? clock = null, PresenceBatches? presence = null)
 {
+    /// <summary>How long a batched presence question may take before its server counts as failed.</summary>
+    private static readonly TimeSpan PresenceTimeout = TimeSpan.FromSeconds(10);
+
     private readonly HybridClock _clock = clock ?? new HybridClock(TimeProvider.System);
 
     /// <summary>
@@ -80,14 +83,15 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     }
 
     /// <summary>
-    /// Asks every server at once whether it holds the object (HEAD). A server that fails counts
-    /// as not holding it, so a doubt means "write it".
+    /// Asks every server at once whether it holds the object: in a batch with the other objects
+    /// asked about meanwhile where the server answers batched questions, else by HEAD. A server
+    /// that fails counts as not holding it, so a doubt means "write it".
     /// </summary>
     public async Task<CopyCount> CountCopiesAsync(ObjectId id, CancellationToken cancellationToken)
     {
         var ranked = Rank(id);
         var answers = await Task.WhenAll(ranked.Select(server =>
-            AttemptAsync(server, "count", id, () => PresenceOnAsync(server, id, cancellationToken), cancellationToken)));
+            AttemptAsync(server, "count", id, () => AskPresenceAsync(server, id, cancellationToken), cancellationToken)));
         var holders = new List<BlobServer>();
         ObjectInfo? first = null;
         var unavailable = 0;
@@ -366,6 +370,45 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
             info = info with { Length = await MeasureOnAsync(server, id, cancellationToken) };
         }
         return ObjectRead.Whole(server, info, body: null, owner: null);
+    }
+
+    private Task<ObjectInfo?> AskPresenceAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken) =>
+        presence is null || presence.Unbatched(server.Name)
+            ? PresenceOnAsync(server, id, cancellationToken)
+            : presence.For(server.Name).AskAsync(id, ids => PresenceOfManyOnAsync(server, ids), cancellationToken);
+
+    /// <summary>
+    /// One batched presence question (<c>POST /blobs/presence</c>): the held copies' headers, in
+    /// the order of <paramref name="ids"/>, null for those not held. A server without the route
+    /// (an original sos blob server, an older Sos one) is asked by HEAD, now and from then on.
+    /// </summary>
+    private async Task<IReadOnlyList<ObjectInfo?>> PresenceOfManyOnAsync(BlobServer server, IReadOnlyList<ObjectId> ids)
+    {
+        using var timeout = new CancellationTokenSource(PresenceTimeout);
+        using var response = await http.PostAsJsonAsync(new Uri(server.BaseAddress, "blobs/presence"), ids.Select(id => id.ToString()), timeout.Token);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+        {
+            presence!.MarkUnbatched(server.Name);
+            return await Task.WhenAll(ids.Select(id => PresenceOnAsync(server, id, timeout.Token)));
+        }
+        await EnsureSuccessAsync(server, response, timeout.Token);
+        var held = new Dictionary<string, HeldCopy>(StringComparer.Ordinal);
+        foreach (var copy in await response.Content.ReadFromJsonAsync<HeldCopy[]>(timeout.Token) ?? [])
+        {
+            if (copy?.Id is null || copy.Size < 0 || !held.TryAdd(copy.Id, copy))
+            {
+                throw new BlobServerException(server, response.StatusCode, "a presence answer with a malformed or repeated copy");
+            }
+        }
+        return [.. ids.Select(id => held.TryGetValue(id.ToString(), out var copy) ? InfoOf(copy) : null)];
+    }
+
+    /// <summary>A held copy as its HEAD would describe it: only <c>X-</c> metadata is taken, as from headers.</summary>
+    private static ObjectInfo InfoOf(HeldCopy copy)
+    {
+        var metadata = ObjectMetadata.FromHeaders((copy.Metadata ?? new Dictionary<string, string>())
+            .Select(entry => KeyValuePair.Create(entry.Key, new Microsoft.Extensions.Primitives.StringValues(entry.Value))));
+        return new ObjectInfo(copy.Size, copy.LastModified, metadata, HybridTimestamp.TryParse(copy.Stamp, out var stamp) ? stamp : null);
     }
 
     /// <summary>The copy's headers (HEAD), or null when the server has none.</summary>

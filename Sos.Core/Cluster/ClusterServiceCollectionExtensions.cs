@@ -30,6 +30,8 @@ public static class ClusterServiceCollectionExtensions
     {
         services.AddValidatedOptions<BlobClusterOptions>(BlobClusterOptions.SectionName);
         services.TryAddSingleton<BlobCluster>();
+        // One set of batched presence questions per process, shared by every request's client.
+        services.TryAddSingleton<PresenceBatches>();
         // One clock per process, so that its timestamps never repeat or go back.
         services.TryAddSingleton(provider => new Time.HybridClock(provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddOptions<InternalTokenOptions>().BindConfiguration(InternalTokenOptions.SectionName);

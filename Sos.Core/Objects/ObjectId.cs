@@ -34,6 +34,15 @@ public readonly struct ObjectId : IEquatable<ObjectId>, IComparable<ObjectId>, I
         return new ObjectId(digest);
     }
 
+    /// <summary>The id of <paramref name="bytes"/>: their SHA-1.</summary>
+    [SuppressMessage("Security", "CA5350:Do Not Use Weak Cryptographic Algorithms", Justification = "SHA-1 is the object id of the sos wire format, not a security measure.")]
+    public static ObjectId Of(ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> digest = stackalloc byte[ByteLength];
+        System.Security.Cryptography.SHA1.HashData(bytes, digest);
+        return new ObjectId(digest);
+    }
+
     /// <summary>
     /// Accepts exactly 40 lowercase hex characters. Anything else (uppercase, short, long,
     /// path characters) is refused, so an id that parses is always safe as a file name.

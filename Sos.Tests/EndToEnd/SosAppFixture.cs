@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Sos.BlobServer.Storage;
 
 namespace Sos.Tests.EndToEnd;
 
@@ -150,7 +151,7 @@ public sealed class SosAppFixture : IAsyncLifetime
     public Uri BlobServerUrl(int index) => App.GetEndpoint($"blob{index}", "http");
 
     /// <summary>Where blob server <paramref name="index"/> keeps the bytes of <paramref name="id"/>.</summary>
-    public string CopyPath(int index, string id) => Path.Combine(DataDirectory, $"blob{index}", id[..2], id[2..4], id);
+    public string CopyPath(int index, string id) => Path.Combine(DataDirectory, $"blob{index}", ShardLayout.RelativePath(id));
 
     /// <summary>The copies of <paramref name="id"/> that blob server <paramref name="index"/> has quarantined.</summary>
     public string[] QuarantinedCopies(int index, string id)

@@ -113,7 +113,7 @@ public sealed class BlobServerHttpTests : IDisposable
         Assert.Equal(bytes.Length, body.GetProperty("size").GetInt64());
         Assert.Equal("OK", body.GetProperty("status").GetString());
 
-        var path = Path.Combine(_root, id[..2], id[2..4], id);
+        var path = Path.Combine(_root, ShardLayout.RelativePath(id));
         var rotten = (byte[])bytes.Clone();
         rotten[0] ^= 1;
         await File.WriteAllBytesAsync(path, rotten);
@@ -207,7 +207,7 @@ public sealed class BlobServerHttpTests : IDisposable
         var bytes = TestBytes.Random(300_000, seed: 5);
         var id = TestBytes.IdOf(bytes).ToString();
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/blob/{id}", new ByteArrayContent(bytes))).StatusCode);
-        var path = Path.Combine(_root, id[..2], id[2..4], id);
+        var path = Path.Combine(_root, ShardLayout.RelativePath(id));
         var rotten = (byte[])bytes.Clone();
         rotten[200_000] ^= 0x01; // in the fourth 64 KiB chunk
         await File.WriteAllBytesAsync(path, rotten);

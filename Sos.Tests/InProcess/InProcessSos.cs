@@ -129,7 +129,7 @@ public class InProcessSos : IAsyncLifetime
     }
 
     /// <summary>Where blob server <paramref name="index"/> keeps the bytes of <paramref name="id"/>.</summary>
-    public string CopyPath(int index, string id) => Path.Combine(DataDirectory, $"blob{index}", id[..2], id[2..4], id);
+    public string CopyPath(int index, string id) => Path.Combine(DataDirectory, $"blob{index}", ShardLayout.RelativePath(id));
 
     /// <summary>The blob servers that hold a copy of <paramref name="id"/> on disk.</summary>
     public int[] ServersHolding(string id) => [.. Enumerable.Range(0, BlobServerCount).Where(i => File.Exists(CopyPath(i, id)))];

@@ -71,7 +71,7 @@ public sealed class BlobStoreTests : IDisposable
 
         await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Orig-Filename"] = "a.bin" }, CancellationToken.None);
 
-        var shard = Path.Combine(_root, hex[..2], hex[2..4]);
+        var shard = Path.Combine(_root, hex[..2], hex[2..3]);
         Assert.Equal(Path.Combine(shard, hex), store.DataPath(id));
         Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(shard, hex)));
         Assert.Equal([hex, hex + ".meta"], FileNames(shard));

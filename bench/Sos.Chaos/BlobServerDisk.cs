@@ -14,6 +14,6 @@ internal sealed record BlobServerDisk(string Name, Uri Url, string Root)
         return new BlobServerDisk(parts[0], new Uri(parts[1].TrimEnd('/') + "/"), parts[2]);
     }
 
-    /// <summary>Where the store keeps the bytes of <paramref name="id"/>: <c>root/ab/cd/abcd…</c>.</summary>
-    public string PathOf(string id) => Path.Combine(Root, id[..2], id[2..4], id);
+    /// <summary>Where the store keeps the bytes of <paramref name="id"/>: <c>root/ab/c/abc…</c>.</summary>
+    public string PathOf(string id) => Path.Combine(Root, id[..2], id[2..3], id);
 }

@@ -1,0 +1,73 @@
+namespace Sos.Core.Cluster;
+
+/// <summary>
+/// Turns many callers' questions to one server into few requests: a question asked while
+/// <c>maxInFlight</c> requests are already out waits for the next one, which carries every
+/// question queued by then (up to <c>maxBatch</c>). Nobody waits for a batch to fill: an idle
+/// server is asked at once, and a busy one gets larger batches, the way a group commit does.
+/// </summary>
+internal sealed class Batcher<TItem, TResult>(int maxBatch, int maxInFlight)
+{
+    private readonly Lock _lock = new();
+    private readonly Queue<(TItem Item, TaskCompletionSource<TResult> Answer)> _queue = new();
+    private int _inFlight;
+
+    /// <summary>
+    /// Queues <paramref name="item"/>; <paramref name="send"/> asks the server about a batch and
+    /// answers each item in order. A send that throws fails every item of its batch with that exception.
+    /// </summary>
+    public Task<TResult> AskAsync(TItem item, Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> send, CancellationToken cancellationToken)
+    {
+        var answer = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool start;
+        lock (_lock)
+        {
+            _queue.Enqueue((item, answer));
+            start = _inFlight < maxInFlight;
+            if (start)
+            {
+                _inFlight++;
+            }
+        }
+        if (start)
+        {
+            _ = Task.Run(() => SendWhileQueuedAsync(send), CancellationToken.None);
+        }
+        return answer.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task SendWhileQueuedAsync(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> send)
+    {
+        while (true)
+        {
+            var batch = new List<(TItem Item, TaskCompletionSource<TResult> Answer)>();
+            lock (_lock)
+            {
+                while (batch.Count < maxBatch && _queue.TryDequeue(out var queued))
+                {
+                    batch.Add(queued);
+                }
+                if (batch.Count == 0)
+                {
+                    _inFlight--;
+                    return;
+                }
+            }
+            try
+            {
+                var results = await send([.. batch.Select(queued => queued.Item)]);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Answer.TrySetResult(results[i]);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var (_, answer) in batch)
+                {
+                    answer.TrySetException(ex);
+                }
+            }
+        }
+    }
+}
