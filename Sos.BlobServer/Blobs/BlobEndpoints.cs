@@ -157,13 +157,15 @@ public static class BlobEndpoints
             return TypedResults.Problem($"At most {MaxPresenceIds} ids may be asked at once.", statusCode: StatusCodes.Status400BadRequest, title: "Too many ids");
         }
         var held = new List<HeldCopy>();
+        var asked = new HashSet<ObjectId>();
         foreach (var text in ids)
         {
             if (!ObjectId.TryParse(text, out var id))
             {
                 return InvalidId(text);
             }
-            if (store.Find(id) is { } blob)
+            // An id asked twice is answered once: each held copy appears in the answer one time.
+            if (asked.Add(id) && store.Find(id) is { } blob)
             {
                 held.Add(new HeldCopy(text, blob.Length, blob.LastModified, blob.Stamp.ToString(), blob.Metadata));
             }

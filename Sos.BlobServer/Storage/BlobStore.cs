@@ -10,7 +10,7 @@ namespace Sos.BlobServer.Storage;
 
 /// <summary>
 /// The storage engine of a blob server: objects on local disk, free of HTTP. Layout:
-/// <c>root/ab/cd/abcd…</c> for the bytes and <c>abcd….meta</c> (checksummed) for the metadata and
+/// <c>root/ab/c/abc…</c> (see <see cref="ShardLayout"/>) for the bytes and <c>abcd….meta</c> (checksummed) for the metadata and
 /// the chunk sums beside them; writes stage in <c>root/.tmp</c> on the same file system so the
 /// final rename is atomic. Copies found bad go to <c>root/.quarantine</c>, copies removed by the
 /// replicator to <c>root/.trash</c>. A deleted id leaves a tombstone in <c>root/.tombstones/</c>
@@ -37,6 +37,8 @@ public sealed partial class BlobStore
     private readonly TimeProvider _time;
     private readonly Action<string> _flushDirectory;
     private readonly string _tombstones;
+    // Which shard directories are known to exist with their entries durable (see ShardLayout).
+    private readonly bool[] _shardReady = new bool[ShardLayout.Count];
     private Exception? _fault;
 
     public BlobStore(IOptions<BlobStoreOptions> options, IDurableCommitter committer, ILogger<BlobStore> logger, TimeProvider? time = null)
@@ -57,10 +59,11 @@ public sealed partial class BlobStore
         _tombstones = Path.Combine(_root, TombstoneFolder);
         Clock = new HybridClock(time);
         CreateDurably(_temp);
-        if (ShardLayout.Prepare(_root, _flushDirectory) is > 0 and var moved)
+        if (ShardLayout.MoveEarlierLayout(_root, CreateDurably, _flushDirectory) is > 0 and var moved)
         {
             LogMovedLayout(_logger, moved);
         }
+        TrustExistingShards();
         RemoveAbandonedTempFiles();
         Identity = StoreIdentity.LoadOrCreate(_root);
     }
@@ -147,7 +150,10 @@ public sealed partial class BlobStore
             }
             var flush = _committer.NeedsWriterFlush(actual.Size);
             await FlushOrStopAsync(() => MetadataFile.Write(tempMetadata, kept, chunks, flush), offload: flush, cancellationToken);
+            await EnsureShardAsync(id, actual.Size, cancellationToken);
             await _committer.CommitAsync(new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size), cancellationToken);
+            // A committed write's shard is durable: flushed above, or by the commit's flush.
+            Volatile.Write(ref _shardReady[ShardLayout.IndexOf(id.ToString())], true);
             if (!SettleWithTombstone(id))
             {
                 // A delete later than this write landed while it was staged: the delete wins.
@@ -213,7 +219,7 @@ public sealed partial class BlobStore
     private async Task<(HashedContent Actual, ChunkSums Chunks)> StageStreamedAsync(ObjectId id, Stream content, string tempData, HybridTimestamp written, CancellationToken cancellationToken)
     {
         await using var file = new FileStream(tempData, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
-        var summing = new ChunkSummingStream(file);
+        var summing = new ChunkSummingStream(new WriteBehindStream(file, file.SafeFileHandle));
         var actual = await HashingCopy.CopyAsync(content, summing, _options.MaxObjectBytes, cancellationToken);
         File.SetLastWriteTimeUtc(file.SafeFileHandle, new DateTime(written.Ticks, DateTimeKind.Utc));
         if (actual.Id == id && _committer.NeedsWriterFlush(actual.Size))
@@ -619,6 +625,55 @@ public sealed partial class BlobStore
     internal string DataPath(ObjectId id)
     {
         return Path.Combine(_root, ShardLayout.RelativePath(id));
+    }
+
+    /// <summary>
+    /// Shard directories found at start are trusted once their parents are flushed: a directory
+    /// made by a process that stopped before its flush may exist in the page cache alone.
+    /// </summary>
+    private void TrustExistingShards()
+    {
+        var parents = new SortedSet<string>(StringComparer.Ordinal);
+        for (var index = 0; index < ShardLayout.Count; index++)
+        {
+            var shard = Path.Combine(_root, ShardLayout.Shard(index));
+            if (Directory.Exists(shard))
+            {
+                parents.Add(_root);
+                parents.Add(Path.GetDirectoryName(shard)!);
+                _shardReady[index] = true;
+            }
+        }
+        foreach (var parent in parents)
+        {
+            _flushDirectory(parent);
+        }
+    }
+
+    /// <summary>
+    /// Makes the shard of <paramref name="id"/> before its first copy is renamed into it. Its
+    /// parents are flushed even when another write made it a moment ago (that write's flush may
+    /// not be done), unless the commit's own flush covers the whole file system; then the shard
+    /// counts as made once that commit is done. A failed flush stops writes like any other.
+    /// </summary>
+    private async Task EnsureShardAsync(ObjectId id, long size, CancellationToken cancellationToken)
+    {
+        var index = ShardLayout.IndexOf(id.ToString());
+        if (Volatile.Read(ref _shardReady[index]))
+        {
+            return;
+        }
+        var shard = Path.Combine(_root, ShardLayout.Shard(index));
+        Directory.CreateDirectory(shard);
+        if (!_committer.CoversNewDirectories(size))
+        {
+            await FlushOrStopAsync(() =>
+            {
+                _flushDirectory(_root);
+                _flushDirectory(Path.GetDirectoryName(shard)!);
+            }, offload: true, cancellationToken);
+            Volatile.Write(ref _shardReady[index], true);
+        }
     }
 
     /// <summary>

@@ -12,6 +12,8 @@ public sealed class FsyncCommitter : IDurableCommitter
 
     public bool NeedsWriterFlush(long size) => true;
 
+    public bool CoversNewDirectories(long size) => false;
+
     public async Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
     {
         if (Fault is { } fault)

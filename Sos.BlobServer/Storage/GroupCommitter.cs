@@ -61,6 +61,8 @@ public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable
 
     public bool NeedsWriterFlush(long size) => size > _maxBytes || !_flush.CoversFileBytes;
 
+    public bool CoversNewDirectories(long size) => size <= _maxBytes && _flush.CoversFileSystem;
+
     public Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
     {
         if (Fault is { } fault)

@@ -9,6 +9,9 @@ public interface IBatchFlush : IDisposable
     /// </summary>
     bool CoversFileBytes => true;
 
+    /// <summary>True when <see cref="Flush"/> makes everything on the file system durable, not only the files and directories it is given.</summary>
+    bool CoversFileSystem => false;
+
     /// <summary>
     /// Returns once the bytes of <paramref name="files"/> (when <see cref="CoversFileBytes"/>) and
     /// the entries (renames, deletions) of <paramref name="directories"/> are on disk; throws when

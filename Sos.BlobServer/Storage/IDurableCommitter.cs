@@ -24,5 +24,12 @@ public interface IDurableCommitter
     /// </summary>
     bool NeedsWriterFlush(long size);
 
+    /// <summary>
+    /// True when committing a write of <paramref name="size"/> bytes makes every directory entry
+    /// made on the file system before it durable (a <c>syncfs</c> does), so that a shard directory
+    /// made for the write needs no flush of its own.
+    /// </summary>
+    bool CoversNewDirectories(long size);
+
     Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken);
 }

@@ -26,6 +26,8 @@ internal sealed class SyncfsFlush : IBatchFlush
     /// <summary>Whether this process may group its flushes by syncfs (on Linux .NET reports the kernel's version).</summary>
     public static bool IsReliableHere() => OperatingSystem.IsLinux() && ReportsWriteBackErrors(Environment.OSVersion.Version);
 
+    public bool CoversFileSystem => true;
+
     public void Flush(IReadOnlyCollection<string> files, IReadOnlyCollection<string> directories) =>
         Libc.Check(Libc.Syncfs(_root), "syncfs of the store's file system");
 

@@ -152,6 +152,24 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     }
 
     /// <summary>
+    /// Starts one copy on each of <paramref name="servers"/> that streams while the body arrives
+    /// (written through <see cref="StreamedCopies.Fork"/>), all with one timestamp; each must end
+    /// within <paramref name="copyDeadline"/>. The caller completes them, and hands off the copies
+    /// that failed once it holds the whole body.
+    /// </summary>
+    public StreamedCopies StartStreamedCopies(
+        ObjectId id, long length, IReadOnlyDictionary<string, string> metadata, IEnumerable<BlobServer> servers, TimeSpan copyDeadline, CancellationToken cancellationToken)
+    {
+        var stamp = _clock.Now();
+        return new StreamedCopies(servers, async (server, body) =>
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(copyDeadline);
+            return await WriteCopyAsync(server, id, body, length, metadata, deadline.Token, stamp);
+        });
+    }
+
+    /// <summary>
     /// Writes one copy to one server; <see cref="CopyWrite.Written"/> only once the server has made
     /// it durable. A copy of a copy passes the source's <paramref name="stamp"/>, so that it is no
     /// newer than the write it copies (a server that holds a later delete refuses it); null stamps it now.
@@ -385,7 +403,9 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     private async Task<IReadOnlyList<ObjectInfo?>> PresenceOfManyOnAsync(BlobServer server, IReadOnlyList<ObjectId> ids)
     {
         using var timeout = new CancellationTokenSource(PresenceTimeout);
-        using var response = await http.PostAsJsonAsync(new Uri(server.BaseAddress, "blobs/presence"), ids.Select(id => id.ToString()), timeout.Token);
+        // Uploads of one body at once ask about one id in one batch: it is named once.
+        var distinct = ids.Distinct().Select(id => id.ToString()).ToArray();
+        using var response = await http.PostAsJsonAsync(new Uri(server.BaseAddress, "blobs/presence"), distinct, timeout.Token);
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
         {
             presence!.MarkUnbatched(server.Name);

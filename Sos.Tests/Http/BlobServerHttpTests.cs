@@ -47,6 +47,28 @@ public sealed class BlobServerHttpTests : IDisposable
     }
 
     [Fact]
+    public async Task APresenceQuestionIsAnsweredWithTheHeldCopiesEachOnce()
+    {
+        var server = Start(withTokens: true);
+        var client = Client(server, InternalToken);
+        var (held, bytes) = await StoreAsync(client);
+        var missing = TestBytes.IdOf(TestBytes.Random(10, seed: 7)).ToString();
+
+        using var answer = await client.PostAsJsonAsync("/blobs/presence", new[] { missing, held, held });
+        using var badId = await client.PostAsJsonAsync("/blobs/presence", new[] { held, "not-an-id" });
+        using var tooMany = await client.PostAsJsonAsync("/blobs/presence", Enumerable.Repeat(held, 1001));
+        using var anonymous = await Client(server, token: null).PostAsJsonAsync("/blobs/presence", new[] { held });
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var copy = Assert.Single((await answer.Content.ReadFromJsonAsync<Sos.Core.BlobServers.HeldCopy[]>())!);
+        Assert.Equal(held, copy.Id);
+        Assert.Equal(bytes.Length, copy.Size);
+        Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
     public async Task AServerWithoutTokensTakesReadsAndWritesFromAnyoneButRefusesRemovalsAndLeases()
     {
         var server = Start(withTokens: false);

@@ -52,12 +52,36 @@ public sealed class DuplicateUploadTests(InProcessSos sos)
         Assert.Equal(bytes, await fetched.Content.ReadAsByteArrayAsync());
     }
 
-    [Theory]
-    [InlineData("X-Sos-Sha1")]
-    [InlineData("Content-Digest")]
-    public async Task AnUploadWhoseBytesDoNotMatchTheAnnouncedDigestIsRefusedAndNothingIsStored(string header)
+    [Fact]
+    public async Task ALargeUploadWithItsDigestAnnouncedIsCopiedWhileItArrivesAndStoredIntact()
     {
-        var bytes = TestBytes.Fresh(4096);
+        // Above the in-memory size: the copies stream to their servers while the body arrives.
+        var bytes = TestBytes.Fresh(3 * 1024 * 1024 + 17);
+        var id = TestBytes.HexId(bytes);
+
+        var stored = await sos.UploadAsync(bytes, ("X-Sos-Sha1", id), ("X-Orig-Filename", "streamed.bin"));
+
+        Assert.Equal(id, stored.Id);
+        Assert.Equal(bytes.Length, stored.Size);
+        var holders = sos.ServersHolding(id);
+        Assert.Equal(2, holders.Length);
+        foreach (var server in holders)
+        {
+            Assert.Equal(bytes, await File.ReadAllBytesAsync(sos.CopyPath(server, id)));
+        }
+        using var fetched = await sos.Download.GetAsync($"/fetch/{id}");
+        Assert.Equal(bytes, await fetched.Content.ReadAsByteArrayAsync());
+        Assert.Equal("streamed.bin", fetched.Headers.GetValues("X-Orig-Filename").Single());
+    }
+
+    [Theory]
+    [InlineData("X-Sos-Sha1", 4096)]
+    [InlineData("Content-Digest", 4096)]
+    [InlineData("X-Sos-Sha1", 3 * 1024 * 1024)]
+    [InlineData("Content-Digest", 3 * 1024 * 1024)]
+    public async Task AnUploadWhoseBytesDoNotMatchTheAnnouncedDigestIsRefusedAndNothingIsStored(string header, int size)
+    {
+        var bytes = TestBytes.Fresh(size);
         var other = TestBytes.Sha1(TestBytes.Fresh(10));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(bytes) };
         request.Headers.Add(header, header == "X-Sos-Sha1" ? Convert.ToHexStringLower(other) : $"sha=:{Convert.ToBase64String(other)}:");
@@ -67,5 +91,7 @@ public sealed class DuplicateUploadTests(InProcessSos sos)
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(TestBytes.HexId(bytes), await response.Content.ReadAsStringAsync());
         Assert.Empty(sos.ServersHolding(TestBytes.HexId(bytes)));
+        Assert.Empty(sos.ServersHolding(Convert.ToHexStringLower(other)));
+        Assert.Empty(sos.StagedFiles());
     }
 }

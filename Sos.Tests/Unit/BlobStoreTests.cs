@@ -354,6 +354,31 @@ public sealed class BlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task CopiesOfTheEarlierTwoLevelLayoutMoveIntoTheirShardsAtStart()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(1000, seed: 40);
+        var id = IdOf(bytes);
+        var hex = id.ToString();
+        await store.StoreAsync(id, new MemoryStream(bytes), new Dictionary<string, string> { ["X-Orig-Filename"] = "old.bin" }, CancellationToken.None);
+        // As an earlier server left it: root/ab/cd/abcd… and its .meta.
+        var earlier = Path.Combine(_root, hex[..2], hex[2..4]);
+        Directory.CreateDirectory(earlier);
+        File.Move(store.DataPath(id), Path.Combine(earlier, hex));
+        File.Move(store.DataPath(id) + ".meta", Path.Combine(earlier, hex + ".meta"));
+        Directory.Delete(Path.GetDirectoryName(store.DataPath(id))!);
+
+        var reopened = CreateStore();
+
+        var found = reopened.Find(id);
+        Assert.NotNull(found);
+        Assert.Equal(bytes, ReadAll(found));
+        Assert.Equal("old.bin", found.Metadata["X-Orig-Filename"]);
+        Assert.False(Directory.Exists(earlier));
+        Assert.Equal([id], reopened.List());
+    }
+
+    [Fact]
     public async Task EveryDirectoryAWriteCreatesHasItsParentFlushed()
     {
         var flushed = new List<string>();
@@ -755,6 +780,8 @@ public sealed class BlobStoreTests : IDisposable
 
         public bool NeedsWriterFlush(long size) => true;
 
+        public bool CoversNewDirectories(long size) => false;
+
         public Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
         {
             Staged.Add(staged);
@@ -785,5 +812,7 @@ public sealed class BlobStoreTests : IDisposable
         }
 
         public bool NeedsWriterFlush(long size) => true;
+
+        public bool CoversNewDirectories(long size) => false;
     }
 }

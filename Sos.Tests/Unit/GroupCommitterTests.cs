@@ -306,6 +306,8 @@ public sealed class GroupCommitterTests : IAsyncLifetime
 
         public bool NeedsWriterFlush(long size) => inner.NeedsWriterFlush(size);
 
+        public bool CoversNewDirectories(long size) => inner.CoversNewDirectories(size);
+
         public IReadOnlyList<Task> Tasks
         {
             get

@@ -36,9 +36,23 @@ public sealed partial class ObjectUploader
     public Task<CopyCount> CountCopiesAsync(ObjectId id, CancellationToken cancellationToken) =>
         _cluster.CountCopiesAsync(id, cancellationToken);
 
-    /// <summary>Receives and hashes the body, then writes the copies the object lacks. A small body with a Content-Length is held in memory.</summary>
+    /// <summary>
+    /// Receives and hashes the body, then writes the copies the object lacks. A small body with a
+    /// Content-Length is held in memory. A larger one whose id the client announced, of an object
+    /// no server holds, is copied while it arrives (<see cref="UploadWhileReceivingAsync"/>).
+    /// </summary>
     public async Task<UploadResult> UploadAsync(Stream body, long? announcedLength, IReadOnlyDictionary<string, string> metadata, UploadConditions conditions, CancellationToken cancellationToken)
     {
+        if (conditions.ExpectedId is { } announced && announcedLength > _options.InMemoryMaxBytes)
+        {
+            var before = await _cluster.CountCopiesAsync(announced, cancellationToken);
+            if (before.Copies == 0 && before.Unavailable < RequiredCopies)
+            {
+                return await UploadWhileReceivingAsync(body, announced, announcedLength.Value, metadata, cancellationToken);
+            }
+            // Held somewhere, or its holders may be among the silent servers: the usual path, which
+            // asks again once it has the body.
+        }
         using var activity = UploadApiTelemetry.Source.StartActivity("sos.upload");
         await using var received = await ReceivedBody.ReceiveAsync(body, announcedLength, _options, cancellationToken);
         var content = received.Content;
@@ -73,9 +87,57 @@ public sealed partial class ObjectUploader
         var copies = await _cluster.WriteCopiesAsync(content.Id, content.Size, received.OpenReader, copyMetadata,
             RequiredCopies - present.Copies, present.Holders, _options.CopyDeadline(content.Size), cancellationToken);
 
-        var result = new UploadResult(content, present.Holders, copies, RequiredCopies);
+        return Finish(activity, content, present.Holders, copies);
+    }
+
+    /// <summary>
+    /// The upload of a new object whose id the client announced: the id picks the servers before
+    /// the first byte arrives, so its copies stream to them while the body is received (and spooled,
+    /// for a copy that has to be handed off). The body then passes through once, not twice. Bytes that
+    /// do not hash to the announced id are refused by every blob server, so nothing is stored.
+    /// </summary>
+    private async Task<UploadResult> UploadWhileReceivingAsync(Stream body, ObjectId announced, long length, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        using var activity = UploadApiTelemetry.Source.StartActivity("sos.upload");
+        activity?.SetTag("sos.object.id", announced.ToString());
+        activity?.SetTag("sos.upload.streamed", true);
+        var deadline = _options.CopyDeadline(length);
+        var streamed = _cluster.StartStreamedCopies(announced, length, metadata, _cluster.Rank(announced).Take(RequiredCopies), deadline, cancellationToken);
+        ReceivedBody received;
+        try
+        {
+            received = await ReceivedBody.SpoolAsync(body, _options, streamed.Fork, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // The body broke off: every copy ends with it, none completes.
+            await streamed.CompleteAsync(ex);
+            throw;
+        }
+        await using (received)
+        {
+            var early = await streamed.CompleteAsync();
+            var content = received.Content;
+            activity?.SetTag("sos.object.size", content.Size);
+            if (content.Id != announced)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, "digest mismatch");
+                return new UploadResult(content, [], NothingWritten, RequiredCopies, UploadRefusal.DigestMismatch);
+            }
+            var tried = early.Written.Concat(early.Failures.Select(failure => failure.Server)).ToList();
+            var late = early.Written.Count < RequiredCopies
+                ? await _cluster.WriteCopiesAsync(announced, content.Size, received.OpenReader, metadata, RequiredCopies - early.Written.Count, tried, deadline, cancellationToken)
+                : NothingWritten;
+            return Finish(activity, content, [], new FanOutResult([.. early.Written, .. late.Written], [.. early.Failures, .. late.Failures]));
+        }
+    }
+
+    /// <summary>Records the outcome of the copies on the span and in the metrics.</summary>
+    private UploadResult Finish(Activity? activity, HashedContent content, IReadOnlyList<BlobServer> holders, FanOutResult copies)
+    {
+        var result = new UploadResult(content, holders, copies, RequiredCopies);
         activity?.SetTag("sos.replicas.written", copies.Written.Count);
-        activity?.SetTag("sos.replicas.servers", string.Join(",", present.Holders.Concat(copies.Written).Select(server => server.Name)));
+        activity?.SetTag("sos.replicas.servers", string.Join(",", holders.Concat(copies.Written).Select(server => server.Name)));
         UploadApiTelemetry.Handoffs.Add(copies.Failures.Count);
         if (!result.IsDurable)
         {

@@ -27,8 +27,15 @@ public abstract class ReceivedBody : IAsyncDisposable
         {
             return await InMemory.ReceiveAsync(body, (int)length, cancellationToken);
         }
-        return await Spooled.ReceiveAsync(body, options, cancellationToken);
+        return await Spooled.ReceiveAsync(body, options, spool => spool, cancellationToken);
     }
+
+    /// <summary>
+    /// Spools the body, writing it also through the stream <paramref name="fork"/> makes of the
+    /// spool (the copies that stream while the body arrives).
+    /// </summary>
+    public static Task<ReceivedBody> SpoolAsync(Stream body, UploadOptions options, Func<Stream, Stream> fork, CancellationToken cancellationToken) =>
+        Spooled.ReceiveAsync(body, options, fork, cancellationToken);
 
     private sealed class InMemory(HashedContent content, byte[] buffer) : ReceivedBody(content)
     {
@@ -66,14 +73,14 @@ public abstract class ReceivedBody : IAsyncDisposable
 
     private sealed class Spooled(HashedContent content, FileStream spool) : ReceivedBody(content)
     {
-        public static async Task<ReceivedBody> ReceiveAsync(Stream body, UploadOptions options, CancellationToken cancellationToken)
+        public static async Task<ReceivedBody> ReceiveAsync(Stream body, UploadOptions options, Func<Stream, Stream> fork, CancellationToken cancellationToken)
         {
             var path = Path.Combine(options.SpoolPath, Guid.NewGuid().ToString("N"));
             // DeleteOnClose: whatever happens to the request, the spool file goes when it ends.
             var spool = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
             try
             {
-                var content = await HashingCopy.CopyAsync(body, spool, options.MaxObjectBytes, cancellationToken);
+                var content = await HashingCopy.CopyAsync(body, fork(spool), options.MaxObjectBytes, cancellationToken);
                 await spool.FlushAsync(cancellationToken);
                 return new Spooled(content, spool);
             }
