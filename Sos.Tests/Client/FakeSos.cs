@@ -27,7 +27,10 @@ internal sealed class FakeSos : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        _app = builder.Build();
+        lock (FactoryStarts.Gate)
+        {
+            _app = builder.Build();
+        }
         _app.MapGet("/health", () => Results.Ok());
         _app.MapPost("/upload", context => UploadAsync(context, apiKey));
         _app.MapMethods("/fetch/{id}", ["GET", "HEAD"], FetchAsync);

@@ -7,8 +7,9 @@ using Sos.Tests.Cli;
 namespace Sos.Tests.EndToEnd;
 
 /// <summary>The <c>sos</c> command against the real system: a large file in and out, a second put that sends nothing.</summary>
+[Collection(SosAppDefinition.Name)]
 [Trait("Category", "WholeSystem")]
-public sealed class CliWholeSystemTests(LargeObjectAppFixture app) : IClassFixture<LargeObjectAppFixture>, IDisposable
+public sealed class CliWholeSystemTests(SosAppFixture sos) : IDisposable
 {
     private const int Size = 200 * 1024 * 1024;
     private readonly string _directory = Directory.CreateTempSubdirectory("sos-cli-system-").FullName;
@@ -18,12 +19,13 @@ public sealed class CliWholeSystemTests(LargeObjectAppFixture app) : IClassFixtu
     [Fact]
     public async Task A200MiBFileGoesInAndComesBackByteIdenticalAndIsNeverSentTwice()
     {
-        var upload = app.Sos.App.GetEndpoint("upload", "http");
-        var download = app.Sos.App.GetEndpoint("download", "http");
+        var upload = sos.App.GetEndpoint("upload", "http");
+        var download = sos.App.GetEndpoint("download", "http");
         var environment = new Dictionary<string, string>
         {
             [SosCli.UploadUrlVariable] = upload.ToString(),
             [SosCli.DownloadUrlVariable] = download.ToString(),
+            [SosCli.ApiKeyVariable] = SosAppFixture.ApiKey,
         };
         var path = Path.Combine(_directory, "big.bin");
         var id = await WriteRandomFileAsync(path, Size);
@@ -32,7 +34,7 @@ public sealed class CliWholeSystemTests(LargeObjectAppFixture app) : IClassFixtu
         var put = await CliRun.RunAsync(environment, "put", path);
         Assert.True(put.ExitCode == ExitCodes.Ok, put.Error);
         Assert.Equal($"{id}  {path}\n", put.Out);
-        Assert.Equal(2, app.Sos.ServersHolding(id).Length);
+        Assert.Equal(2, sos.ServersHolding(id).Length);
 
         var get = await CliRun.RunAsync(environment, "get", id, "-o", copy);
         Assert.True(get.ExitCode == ExitCodes.Ok, get.Error);
@@ -43,7 +45,7 @@ public sealed class CliWholeSystemTests(LargeObjectAppFixture app) : IClassFixtu
         Assert.Equal($"{id}  {path}\n", again.Out);
         Assert.Contains("already stored, nothing sent", again.Error);
         // The same second put through the library the command runs on, which counts what it sent.
-        var options = new SosClientOptions { UploadEndpoint = upload, DownloadEndpoint = download };
+        var options = new SosClientOptions { UploadEndpoint = upload, DownloadEndpoint = download, ApiKey = SosAppFixture.ApiKey };
         using (var http = SosClient.CreateHttpClient(options))
         {
             var skipped = await new SosClient(http, options).UploadFileAsync(path);

@@ -11,17 +11,19 @@ namespace Sos.Tests.EndToEnd;
 using BlobServer = Sos.Core.Placement.BlobServer;
 
 /// <summary>
-/// Blob servers stopped and killed under load. Each test gets an app of its own, since it breaks
-/// the cluster on purpose. Every acknowledged upload must stay fetchable with identical bytes.
+/// Blob servers stopped and killed under load. Every acknowledged upload must stay fetchable with
+/// identical bytes. The tests break the outage app on purpose; each brings back every server it
+/// stopped or killed when it ends.
 /// </summary>
+[Collection(OutageAppDefinition.Name)]
 [Trait("Category", "WholeSystem")]
-public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class FaultToleranceTests(OutageAppFixture app, ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly SosAppFixture _sos = SosAppFixture.CreateOwn(maxObjectBytes: 128L * 1024 * 1024);
+    private readonly SosAppFixture _sos = app.Sos;
 
-    public Task InitializeAsync() => _sos.InitializeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public Task DisposeAsync() => _sos.DisposeAsync();
+    public Task DisposeAsync() => _sos.RestoreBlobServersAsync();
 
     [Fact]
     public async Task NoAcknowledgedUploadIsLostWhenOneBlobServerStopsAndComesBack()

@@ -3,45 +3,77 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Sos.BlobServer.Storage;
+using Sos.Tests.Telemetry;
 
 namespace Sos.Tests.EndToEnd;
 
 /// <summary>
-/// The real AppHost, started once for the whole-system tests, with its blob servers' data in
-/// a temp directory the tests can look into. The in-app replicator is set to a day's interval
-/// so that only the tests decide when a replication pass runs; the blob servers scrub
-/// continuously, so that a damaged copy is quarantined within seconds.
+/// The real AppHost, with its blob servers' data in a temp directory the tests can look into. The
+/// in-app replicator is set to a day's interval so that only the tests decide when a replication
+/// pass runs.
 /// </summary>
+/// <remarks>
+/// A start costs every service's process and most of a minute on a busy machine, so whole-system
+/// tests share apps: the shared app of the <see cref="SosAppDefinition"/> collection (this type's
+/// public constructor) for tests that only read and write objects, and the
+/// <see cref="OutageAppFixture"/> for tests that stop or kill blob servers.
+/// </remarks>
 public sealed class SosAppFixture : IAsyncLifetime
 {
     public const int BlobServerCount = 3;
     public const long DefaultMaxObjectBytes = 32L * 1024 * 1024;
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>The largest object the shared app takes: room for the command line's 200 MiB file.</summary>
+    public const long SharedMaxObjectBytes = 512L * 1024 * 1024;
+
+    /// <summary>The shared app's upload API key, set as a user sets it (<c>--Parameters:upload-api-key</c>).</summary>
+    public const string ApiKey = "test-upload-key-7d0c9a";
+
+    // Most of a minute on a quiet machine; a machine that builds beside the tests takes a few.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+
+    private readonly string? _apiKey;
+    private readonly bool _scrubContinuously;
     private readonly string[] _extraArgs;
     private readonly Action<IDistributedApplicationTestingBuilder>? _configure;
+    private readonly OtlpReceiver? _telemetry;
+    private readonly HashSet<int> _broken = [];
     private DistributedApplication? _app;
 
-    /// <summary>The app of the shared test collection.</summary>
+    /// <summary>
+    /// The shared app: its upload API requires <see cref="ApiKey"/> (which <see cref="Upload"/>
+    /// presents), every service exports its telemetry to <see cref="Telemetry"/>, it takes objects
+    /// up to <see cref="SharedMaxObjectBytes"/>, and the blob servers scrub continuously, so that a
+    /// damaged copy is quarantined within seconds.
+    /// </summary>
     public SosAppFixture()
-        : this(DefaultMaxObjectBytes)
+        : this(SharedMaxObjectBytes, ApiKey, exportTelemetry: true, scrubContinuously: true)
     {
     }
 
-    private SosAppFixture(long maxObjectBytes, string[]? extraArgs = null, Action<IDistributedApplicationTestingBuilder>? configure = null)
+    private SosAppFixture(
+        long maxObjectBytes, string? apiKey, bool exportTelemetry, bool scrubContinuously,
+        string[]? extraArgs = null, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
         MaxObjectBytes = maxObjectBytes;
+        _apiKey = apiKey;
+        _telemetry = exportTelemetry ? new OtlpReceiver() : null;
+        _scrubContinuously = scrubContinuously;
         _extraArgs = extraArgs ?? [];
         _configure = configure;
     }
 
     /// <summary>
-    /// An app of its own, for a test that stops or kills parts of it, or that needs other AppHost
-    /// arguments (<paramref name="extraArgs"/>) or resources changed before the start (<paramref name="configure"/>).
+    /// An app of its own, with no API key and no telemetry: for tests that stop or kill parts of it
+    /// (see <see cref="OutageAppFixture"/>), or that need other AppHost arguments
+    /// (<paramref name="extraArgs"/>) or resources changed before the start (<paramref name="configure"/>).
+    /// Unless <paramref name="scrubContinuously"/>, the blob servers keep their default scrub, which
+    /// starts long after a test run ends.
     /// </summary>
     public static SosAppFixture CreateOwn(
-        long maxObjectBytes = DefaultMaxObjectBytes, string[]? extraArgs = null, Action<IDistributedApplicationTestingBuilder>? configure = null) =>
-        new(maxObjectBytes, extraArgs, configure);
+        long maxObjectBytes = DefaultMaxObjectBytes, bool scrubContinuously = true,
+        string[]? extraArgs = null, Action<IDistributedApplicationTestingBuilder>? configure = null) =>
+        new(maxObjectBytes, apiKey: null, exportTelemetry: false, scrubContinuously, extraArgs, configure);
 
     public long MaxObjectBytes { get; }
 
@@ -62,37 +94,68 @@ public sealed class SosAppFixture : IAsyncLifetime
     /// <summary>The token that also removes copies and takes leases: the AppHost gives it only to the replicator.</summary>
     public string ReplicatorToken { get; private set; } = "";
 
+    /// <summary>The spans, metrics and logs the services exported; only the shared app exports any.</summary>
+    public OtlpReceiver Telemetry => _telemetry ?? throw new InvalidOperationException("This app exports no telemetry.");
+
     public async Task InitializeAsync()
     {
+        if (_telemetry is not null)
+        {
+            await _telemetry.StartAsync();
+        }
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Sos_AppHost>(
         [
             $"--Sos:DataDirectory={DataDirectory}",
             $"--Sos:BlobServerCount={BlobServerCount}",
             $"--Sos:MaxObjectBytes={MaxObjectBytes}",
             "--Sos:ReplicatorInterval=1.00:00:00",
-            // A scrub that finds a damaged copy within a second or two, over the tests' few megabytes.
-            "--Sos:ScrubBytesPerSecond=50000000",
-            "--Sos:ScrubInterval=00:00:00.500",
-            "--Sos:ScrubStartDelay=00:00:00",
+            .. _scrubContinuously
+                // A scrub that finds a damaged copy within a second or two, over the tests' few megabytes.
+                ? (string[])["--Sos:ScrubBytesPerSecond=50000000", "--Sos:ScrubInterval=00:00:00.500", "--Sos:ScrubStartDelay=00:00:00"]
+                : [],
+            .. _apiKey is null ? (string[])[] : [$"--Parameters:upload-api-key={_apiKey}"],
             .. _extraArgs,
         ]);
-        // With the dashboard off nothing receives telemetry, and a service stopping would spend
-        // its shutdown retrying exports to nowhere: these apps export none (unless configured below).
-        foreach (var project in appHost.Resources.OfType<ProjectResource>())
+        foreach (var project in appHost.Resources.OfType<ProjectResource>().ToList())
         {
-            project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
+            if (_telemetry is null)
+            {
+                // With the dashboard off nothing receives telemetry, and a service stopping would
+                // spend its shutdown retrying exports to nowhere.
+                project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
+                continue;
+            }
+            // These environment callbacks run after Aspire's own (which aim at the dashboard), so they win.
+            appHost.CreateResourceBuilder(project)
+                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", _telemetry.Endpoint.ToString().TrimEnd('/'))
+                .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+                .WithEnvironment("OTEL_SERVICE_NAME", project.Name)
+                // Export within a fraction of a second instead of the SDK's 5 s batches.
+                .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "200");
         }
         // The upload API's spool in this test's directory, so tests can see that it is left empty.
         appHost.CreateResourceBuilder<ProjectResource>("upload").WithEnvironment("Upload__SpoolDirectory", SpoolDirectory);
         _configure?.Invoke(appHost);
         _app = await appHost.BuildAsync();
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        InternalToken = await appHost.Resources.OfType<ParameterResource>().Single(p => p.Name == "blob-internal-token").GetValueAsync(timeout.Token) ?? "";
-        ReplicatorToken = await appHost.Resources.OfType<ParameterResource>().Single(p => p.Name == "blob-replicator-token").GetValueAsync(timeout.Token) ?? "";
-        await _app.StartAsync(timeout.Token);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync("upload", timeout.Token);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync("download", timeout.Token);
+        await AppHostStarts.Gate.WaitAsync();
+        try
+        {
+            using var timeout = new CancellationTokenSource(StartTimeout);
+            InternalToken = await appHost.Resources.OfType<ParameterResource>().Single(p => p.Name == "blob-internal-token").GetValueAsync(timeout.Token) ?? "";
+            ReplicatorToken = await appHost.Resources.OfType<ParameterResource>().Single(p => p.Name == "blob-replicator-token").GetValueAsync(timeout.Token) ?? "";
+            await _app.StartAsync(timeout.Token);
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync("upload", timeout.Token);
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync("download", timeout.Token);
+        }
+        finally
+        {
+            AppHostStarts.Gate.Release();
+        }
         Upload = _app.CreateHttpClient("upload");
+        if (_apiKey is not null)
+        {
+            Upload.DefaultRequestHeaders.Authorization = new("Bearer", _apiKey);
+        }
         Download = _app.CreateHttpClient("download");
     }
 
@@ -101,6 +164,10 @@ public sealed class SosAppFixture : IAsyncLifetime
         if (_app is not null)
         {
             await _app.DisposeAsync();
+        }
+        if (_telemetry is not null)
+        {
+            await _telemetry.DisposeAsync();
         }
         Directory.Delete(DataDirectory, recursive: true);
     }
@@ -116,20 +183,52 @@ public sealed class SosAppFixture : IAsyncLifetime
     /// <summary>A client of blob server <paramref name="index"/> from outside the cluster: no internal token.</summary>
     public HttpClient BlobServerWithoutToken(int index) => App.CreateHttpClient($"blob{index}");
 
-    /// <summary>Stops a blob server as the dashboard's Stop button does.</summary>
+    /// <summary>
+    /// Stops a blob server as the dashboard's Stop button does. The app is shared: the test brings
+    /// it back, with <see cref="StartBlobServerAsync"/> or <see cref="RestoreBlobServersAsync"/>.
+    /// </summary>
     public async Task StopBlobServerAsync(int index)
     {
+        lock (_broken)
+        {
+            _broken.Add(index);
+        }
         var result = await App.ResourceCommands.ExecuteCommandAsync($"blob{index}", KnownResourceCommands.StopCommand);
         Assert.True(result.Success, result.Message);
     }
 
-    /// <summary>Starts a stopped blob server again and waits until it is healthy.</summary>
+    /// <summary>Starts a stopped or killed blob server again and waits until it is healthy.</summary>
     public async Task StartBlobServerAsync(int index)
     {
-        var result = await App.ResourceCommands.ExecuteCommandAsync($"blob{index}", KnownResourceCommands.StartCommand);
-        Assert.True(result.Success, result.Message);
+        var name = $"blob{index}";
         using var timeout = new CancellationTokenSource(StartTimeout);
-        await App.ResourceNotifications.WaitForResourceHealthyAsync($"blob{index}", timeout.Token);
+        // A killed server's exit is seen a moment later: until then it shows as running and cannot be started.
+        await App.ResourceNotifications.WaitForResourceAsync(name, update => update.Snapshot.Commands.Any(command =>
+            command.Name == KnownResourceCommands.StartCommand && command.State == ResourceCommandState.Enabled), timeout.Token);
+        var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, timeout.Token);
+        Assert.True(result.Success, result.Message);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
+        lock (_broken)
+        {
+            _broken.Remove(index);
+        }
+    }
+
+    /// <summary>
+    /// Starts every blob server stopped or killed since it last started, and waits until each is
+    /// healthy: how a test that breaks the cluster leaves it whole for the next test of its collection.
+    /// </summary>
+    public async Task RestoreBlobServersAsync()
+    {
+        int[] broken;
+        lock (_broken)
+        {
+            broken = [.. _broken.Order()];
+        }
+        foreach (var index in broken)
+        {
+            await StartBlobServerAsync(index);
+        }
     }
 
     /// <summary>Kills a blob server's process outright: no graceful shutdown, requests cut mid-way.</summary>
@@ -137,6 +236,10 @@ public sealed class SosAppFixture : IAsyncLifetime
     {
         Assert.True(App.ResourceNotifications.TryGetCurrentState($"blob{index}", out var state), $"blob{index} has no state");
         var pid = state.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value;
+        lock (_broken)
+        {
+            _broken.Add(index);
+        }
         using var process = Process.GetProcessById(Convert.ToInt32(pid, global::System.Globalization.CultureInfo.InvariantCulture));
         process.Kill(entireProcessTree: true);
     }
@@ -193,6 +296,10 @@ public sealed class SosAppFixture : IAsyncLifetime
     public static string Sha1Hex(byte[] bytes) => Convert.ToHexStringLower(TestBytes.Sha1(bytes));
 }
 
+/// <summary>
+/// The shared app: one start serves every test class that only reads and writes objects. Such a
+/// class joins with <c>[Collection(SosAppDefinition.Name)]</c> and takes a <see cref="SosAppFixture"/>.
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class SosAppDefinition : ICollectionFixture<SosAppFixture>
 {

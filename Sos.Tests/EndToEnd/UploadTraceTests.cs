@@ -10,9 +10,9 @@ namespace Sos.Tests.EndToEnd;
 /// One upload is one trace, as the services really export it over OTLP: the upload API's
 /// <c>sos.upload</c> span and the blob servers' spans for each copy share a trace id and form one tree.
 /// </summary>
-[Collection(SecuredAppDefinition.Name)]
+[Collection(SosAppDefinition.Name)]
 [Trait("Category", "WholeSystem")]
-public sealed class UploadTraceTests(SecuredAppFixture secured, ITestOutputHelper output)
+public sealed class UploadTraceTests(SosAppFixture sos, ITestOutputHelper output)
 {
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(30);
 
@@ -22,13 +22,13 @@ public sealed class UploadTraceTests(SecuredAppFixture secured, ITestOutputHelpe
         var bytes = SosAppFixture.RandomBytes(64 * 1024);
         var id = SosAppFixture.Sha1Hex(bytes);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(bytes) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SecuredAppFixture.ApiKey);
-        using var response = await secured.Sos.Upload.SendAsync(request);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SosAppFixture.ApiKey);
+        using var response = await sos.Upload.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var holders = secured.Sos.ServersHolding(id).Select(i => $"blob{i}").ToArray();
+        var holders = sos.ServersHolding(id).Select(i => $"blob{i}").ToArray();
 
         // The upload span ends last, so it may arrive after the blob servers' spans, or before.
-        var spans = await secured.Telemetry.WaitForAsync(
+        var spans = await sos.Telemetry.WaitForAsync(
             received => UploadSpan(received, id) is { } upload
                 && holders.All(holder => received.Any(span => span.TraceId == upload.TraceId && span.Service == holder && span.Name == "sos.blob.store")),
             ExportTimeout);

@@ -29,7 +29,11 @@ internal sealed class InProcessApp : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         configure(builder);
-        var app = builder.Build();
+        WebApplication app;
+        lock (FactoryStarts.Gate)
+        {
+            app = builder.Build();
+        }
         map(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -39,9 +39,17 @@ public sealed class SosInAnotherAppTests(ITestOutputHelper output) : IAsyncLifet
                 .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "200");
         }
         _app = await appHost.BuildAsync();
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        await _app.StartAsync(timeout.Token);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync("notes", timeout.Token);
+        await AppHostStarts.Gate.WaitAsync();
+        try
+        {
+            using var timeout = new CancellationTokenSource(StartTimeout);
+            await _app.StartAsync(timeout.Token);
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync("notes", timeout.Token);
+        }
+        finally
+        {
+            AppHostStarts.Gate.Release();
+        }
     }
 
     public async Task DisposeAsync()

@@ -26,7 +26,10 @@ public sealed class OtlpReceiver : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        _app = builder.Build();
+        lock (FactoryStarts.Gate)
+        {
+            _app = builder.Build();
+        }
         _app.MapPost("/v1/traces", async (HttpRequest request) =>
         {
             using var body = new MemoryStream();

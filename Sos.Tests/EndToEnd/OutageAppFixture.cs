@@ -1,0 +1,31 @@
+namespace Sos.Tests.EndToEnd;
+
+/// <summary>
+/// One app shared by the tests that stop or kill blob servers, apart from the shared app whose
+/// tests expect every server up. Each test brings back what it broke
+/// (<see cref="SosAppFixture.RestoreBlobServersAsync"/>), so the tests run in any order; each
+/// checks only the objects it uploaded itself. It takes objects of about a hundred MiB, for uploads
+/// and downloads cut by a dying server, and keeps the blob servers' default scrub, which nothing
+/// here waits for.
+/// </summary>
+public sealed class OutageAppFixture : IAsyncLifetime
+{
+    public const long MaxObjectBytes = 128L * 1024 * 1024;
+
+    public SosAppFixture Sos { get; } = SosAppFixture.CreateOwn(MaxObjectBytes, scrubContinuously: false);
+
+    public Task InitializeAsync() => Sos.InitializeAsync();
+
+    public Task DisposeAsync() => Sos.DisposeAsync();
+}
+
+/// <summary>
+/// The app for outages: a test class that stops or kills blob servers joins with
+/// <c>[Collection(OutageAppDefinition.Name)]</c>, takes an <see cref="OutageAppFixture"/>, and
+/// restores the servers before each test ends.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class OutageAppDefinition : ICollectionFixture<OutageAppFixture>
+{
+    public const string Name = "Sos app for outages";
+}
