@@ -1,6 +1,3 @@
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
 using Sos.Tests.Telemetry;
 
 namespace Sos.Tests.EndToEnd;
@@ -8,11 +5,17 @@ namespace Sos.Tests.EndToEnd;
 /// <summary>
 /// An app of its own with an upload API key set (<c>--Parameters:upload-api-key</c>, as a user sets
 /// it) and every service exporting its telemetry over OTLP to a receiver this fixture runs, for the
-/// trace proof: that the AppHost hands the key to the upload API and aims every exporter.
+/// trace proof (that the AppHost hands the key to the upload API and aims every exporter) and for
+/// the tests that read the services' own metrics. It takes objects of a few hundred MiB, for the
+/// command line's whole-system test.
 /// </summary>
 public sealed class SecuredAppFixture : IAsyncLifetime
 {
     public const string ApiKey = "test-upload-key-7d0c9a";
+    public const long MaxObjectBytes = 512L * 1024 * 1024;
+
+    /// <summary>How often the services export metrics here: often enough that a test reads a counter within a second or two.</summary>
+    private static readonly TimeSpan MetricInterval = TimeSpan.FromMilliseconds(500);
 
     public OtlpReceiver Telemetry { get; } = new();
 
@@ -21,7 +24,7 @@ public sealed class SecuredAppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Telemetry.StartAsync();
-        Sos = SosAppFixture.CreateOwn(extraArgs: [$"--Parameters:upload-api-key={ApiKey}"], configure: ExportTelemetryTo(Telemetry.Endpoint));
+        Sos = SosAppFixture.CreateOwn(MaxObjectBytes, [$"--Parameters:upload-api-key={ApiKey}"], appHost => Telemetry.ReceiveFrom(appHost, MetricInterval));
         await Sos.InitializeAsync();
     }
 
@@ -30,23 +33,6 @@ public sealed class SecuredAppFixture : IAsyncLifetime
         await Sos.DisposeAsync();
         await Telemetry.DisposeAsync();
     }
-
-    /// <summary>
-    /// Points each service's OTLP exporter at <paramref name="endpoint"/>. These environment
-    /// callbacks run after Aspire's own (which aim at the dashboard), so they win.
-    /// </summary>
-    private static Action<IDistributedApplicationTestingBuilder> ExportTelemetryTo(Uri endpoint) => appHost =>
-    {
-        foreach (var project in appHost.Resources.OfType<ProjectResource>().ToList())
-        {
-            appHost.CreateResourceBuilder(project)
-                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.ToString().TrimEnd('/'))
-                .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-                .WithEnvironment("OTEL_SERVICE_NAME", project.Name)
-                // Export within a fraction of a second instead of the SDK's 5 s batches.
-                .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "200");
-        }
-    };
 }
 
 [CollectionDefinition(Name)]
