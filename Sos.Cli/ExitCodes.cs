@@ -19,10 +19,11 @@ public static class ExitCodes
           0    success
           1    unexpected failure
           2    usage: bad arguments, an id that is not 40 lowercase hex characters, a bad URL
-          3    not found: no object has this id
+          3    not found: no object has this id (rm: none ever had it)
           4    unauthorized: the upload API needs an API key (--api-key, SOS_API_KEY) or refused it
           5    refused: Sos refused the request (too large, bad metadata, range past the end)
           6    unavailable: Sos could not be reached, did not answer in time, or could not serve now
+               (rm: too few blob servers recorded the delete; run it again)
           7    corrupt: what was downloaded does not hash to its id (a file is not written)
           8    local file: a file could not be read or written
           130  interrupted (Ctrl+C)

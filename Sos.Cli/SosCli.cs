@@ -4,7 +4,7 @@ using Sos.Client;
 namespace Sos.Cli;
 
 /// <summary>
-/// The <c>sos</c> command: <c>put</c>, <c>get</c>, <c>cat</c> and <c>stat</c> over <see cref="SosClient"/>.
+/// The <c>sos</c> command: <c>put</c>, <c>get</c>, <c>cat</c>, <c>stat</c> and <c>rm</c> over <see cref="SosClient"/>.
 /// Every failure ends with one line on the error stream and its own exit code (<see cref="ExitCodes"/>).
 /// </summary>
 public static class SosCli
@@ -66,6 +66,7 @@ public static class SosCli
         root.Subcommands.Add(GetCommand(console, endpoints));
         root.Subcommands.Add(CatCommand(console, endpoints));
         root.Subcommands.Add(StatCommand(console, endpoints));
+        root.Subcommands.Add(RmCommand(console, endpoints));
         return root;
     }
 
@@ -193,6 +194,45 @@ public static class SosCli
                 await console.Out.WriteLineAsync($"{name}: {value}");
             }
             return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command RmCommand(CliConsole console, EndpointOptions endpoints)
+    {
+        var ids = new Argument<string[]>("ID") { Arity = ArgumentArity.OneOrMore, Description = "Ids of the objects to delete" };
+        var command = new Command("rm", "Delete objects, for everyone (an id is its bytes), and print each id deleted. Deleting an id deleted before succeeds again.") { ids };
+        command.SetAction((parse, cancellationToken) => WithClientAsync(console, parse, endpoints, async client =>
+        {
+            var objectIds = parse.GetValue(ids) ?? [];
+            // Every id is checked before any is deleted: a typo in a list must not leave it half done.
+            var invalid = objectIds.Where(objectId => !CheckId(console, objectId)).ToList();
+            if (invalid.Count > 0)
+            {
+                return ExitCodes.Usage;
+            }
+            var exitCode = ExitCodes.Ok;
+            foreach (var objectId in objectIds)
+            {
+                var result = await client.DeleteAsync(objectId, cancellationToken);
+                var code = result.Status switch
+                {
+                    SosDeleteStatus.Deleted => ExitCodes.Ok,
+                    SosDeleteStatus.NotFound => ExitCodes.NotFound,
+                    _ => ExitCodes.Unavailable,
+                };
+                if (code == ExitCodes.Ok)
+                {
+                    await console.Out.WriteLineAsync(objectId);
+                }
+                else
+                {
+                    // The other ids are still worth trying; the exit code is the first failure's.
+                    await console.Error.WriteLineAsync($"sos: {objectId}: {result.Message}");
+                    exitCode = exitCode == ExitCodes.Ok ? code : exitCode;
+                }
+            }
+            return exitCode;
         }, cancellationToken));
         return command;
     }

@@ -10,8 +10,8 @@ using Microsoft.Extensions.Http.Resilience;
 namespace Sos.Client;
 
 /// <summary>
-/// A client of Sos's public APIs: uploads go to the upload API (<c>POST /upload</c>), reads to the
-/// download API (<c>GET|HEAD /fetch/{id}</c>). Bodies stream in fixed-size buffers, so memory
+/// A client of Sos's public APIs: uploads and deletes go to the upload API (<c>POST /upload</c>,
+/// <c>DELETE /upload/{id}</c>), reads to the download API (<c>GET|HEAD /fetch/{id}</c>). Bodies stream in fixed-size buffers, so memory
 /// stays flat for any object size; every operation is cancellable and is one span of the
 /// <see cref="ActivitySourceName"/> source, under which the HTTP request (and, through W3C trace
 /// context, Sos's own spans) follow. Failures are <see cref="SosException"/>s.
@@ -282,6 +282,68 @@ public sealed class SosClient
         }
     }
 
+    /// <summary>
+    /// Deletes the object (<c>DELETE /upload/{id}</c>, with the API key), for everyone: an id is
+    /// its bytes. Not found and unavailable are outcomes, not exceptions, since both are answers
+    /// about the store a caller acts on (nothing to do; send it again later). A delete is
+    /// idempotent, so it is retried on transient failures, and deleting a deleted id is
+    /// <see cref="SosDeleteStatus.Deleted"/> again. A key the upload API refuses throws
+    /// <see cref="SosUnauthorizedException"/>.
+    /// </summary>
+    public async Task<SosDeleteResult> DeleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        CheckId(id);
+        using var activity = Source.StartActivity("sos.client.delete");
+        activity?.SetTag("sos.object.id", id);
+        try
+        {
+            var result = await DeleteCoreAsync(id, cancellationToken);
+            activity?.SetTag("sos.delete.status", result.Status.ToString());
+            if (result.Status == SosDeleteStatus.Unavailable)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, result.Message);
+            }
+            return result;
+        }
+        catch (Exception ex)
+        {
+            Failed(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<SosDeleteResult> DeleteCoreAsync(string id, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(WithSlash(_options.UploadEndpoint), $"upload/{id}"));
+        Authorize(request);
+        HttpResponseMessage response;
+        try
+        {
+            response = await SendAsync(request, "upload", cancellationToken);
+        }
+        catch (SosUnavailableException ex)
+        {
+            return new SosDeleteResult(id, SosDeleteStatus.Unavailable, null, ex.Message);
+        }
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                using var deleted = await ReadJsonAsync(response, cancellationToken);
+                DateTimeOffset? at = deleted?.RootElement is { ValueKind: JsonValueKind.Object } root
+                    && root.TryGetProperty("deletedAt", out var time) && time.TryGetDateTimeOffset(out var parsed) ? parsed : null;
+                return new SosDeleteResult(id, SosDeleteStatus.Deleted, at, null);
+            }
+            var failure = await FailureAsync(response, id, cancellationToken);
+            return failure switch
+            {
+                SosNotFoundException => new SosDeleteResult(id, SosDeleteStatus.NotFound, null, failure.Message),
+                SosUnavailableException => new SosDeleteResult(id, SosDeleteStatus.Unavailable, null, failure.Message),
+                _ => throw failure,
+            };
+        }
+    }
+
     private async Task<SosUploadResult> UploadCoreAsync(
         Stream content, string? knownId, IReadOnlyDictionary<string, string>? metadata, IProgress<long>? progress, Activity? activity, CancellationToken cancellationToken)
     {
@@ -292,10 +354,7 @@ public sealed class SosClient
             request.Content.Headers.ContentLength = content.Length - content.Position;
         }
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        if (_options.ApiKey is { Length: > 0 } key)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
+        Authorize(request);
         foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
         {
             AddMetadata(request, name, value);
@@ -340,6 +399,15 @@ public sealed class SosClient
         activity?.SetTag("sos.object.size", result.Size);
         activity?.SetTag("sos.upload.already_stored", result.AlreadyStored);
         return result;
+    }
+
+    /// <summary>The upload API key, on requests to the upload API only: downloads need none, and should not carry it.</summary>
+    private void Authorize(HttpRequestMessage request)
+    {
+        if (_options.ApiKey is { Length: > 0 } key)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
     }
 
     private static void AddMetadata(HttpRequestMessage request, string name, string value)

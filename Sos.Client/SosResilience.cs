@@ -7,7 +7,9 @@ namespace Sos.Client;
 /// The client's one retry policy. Reads (GET, HEAD) are retried on transient failures; an upload
 /// only when its body can be sent again from the start (a file, or any seekable stream): a
 /// streamed body that was partly sent cannot be replayed. Uploads are idempotent by content, so a
-/// replayed upload that had in fact succeeded stores nothing twice.
+/// replayed upload that had in fact succeeded stores nothing twice. A delete (DELETE) has no body
+/// and is idempotent too: one that reached some blob servers before a 503 or a lost connection is
+/// completed by sending it again, and one that had succeeded answers 200 again.
 /// </summary>
 internal static class SosResilience
 {
@@ -33,6 +35,6 @@ internal static class SosResilience
 
     private static bool CanReplay(HttpRequestMessage? request) =>
         request is not null
-        && (request.Method == HttpMethod.Get || request.Method == HttpMethod.Head
+        && (request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Delete
             || (request.Options.TryGetValue(Replayable, out var replayable) && replayable));
 }

@@ -17,6 +17,9 @@ internal static class UploadApiTelemetry
     public static readonly Counter<long> BytesIn = Meter.CreateCounter<long>(
         "sos.upload.bytes", "By", "Bytes of acknowledged uploads.");
 
+    public static readonly Counter<long> BytesReceived = Meter.CreateCounter<long>(
+        "sos.upload.received_bytes", "By", "Bytes of upload bodies received, counted as they are read: acknowledged, refused or cut short alike.");
+
     public static readonly Histogram<int> CopiesWritten = Meter.CreateHistogram<int>(
         "sos.upload.copies", "{copy}", "Durable copies written per upload.");
 

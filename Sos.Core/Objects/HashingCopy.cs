@@ -11,7 +11,14 @@ public static class HashingCopy
 {
     private const int BufferSize = 128 * 1024;
 
-    public static async Task<HashedContent> CopyAsync(Stream source, Stream destination, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies <paramref name="source"/> to its end into <paramref name="destination"/>, hashing it;
+    /// more than <paramref name="maxBytes"/> throws <see cref="ObjectTooLargeException"/>.
+    /// <paramref name="received"/>, when given, is told the length of each piece read from the
+    /// source as it is read (before the size check: those bytes did arrive).
+    /// </summary>
+    public static async Task<HashedContent> CopyAsync(
+        Stream source, Stream destination, long maxBytes, CancellationToken cancellationToken, Action<int>? received = null)
     {
         using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
@@ -21,6 +28,7 @@ public static class HashingCopy
             int read;
             while ((read = await FillAsync(source, buffer, cancellationToken)) > 0)
             {
+                received?.Invoke(read);
                 size += read;
                 if (size > maxBytes)
                 {

@@ -78,6 +78,47 @@ public sealed class SosCliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task RmDeletesEachIdAndSaysWhichWereNeverThere()
+    {
+        var a = TestBytes.Random(1000, seed: 5);
+        var b = TestBytes.Random(1000, seed: 6);
+        var idA = TestBytes.IdOf(a).ToString();
+        var idB = TestBytes.IdOf(b).ToString();
+        _sos.Put(idA, a);
+        _sos.Put(idB, b);
+        var unknown = new string('e', 40);
+
+        var rm = await CliRun.RunAsync(_environment, "rm", idA, unknown, idB);
+        var again = await CliRun.RunAsync(_environment, "rm", idA);
+        var get = await CliRun.RunAsync(_environment, "get", idA, "-o", Path.Combine(_directory, "gone"));
+
+        Assert.Equal(ExitCodes.NotFound, rm.ExitCode);
+        Assert.Equal($"{idA}\n{idB}\n", rm.Out);
+        Assert.Equal($"sos: {unknown}: No object {unknown} is stored.\n", rm.Error);
+        Assert.False(_sos.Holds(idA) || _sos.Holds(idB));
+        Assert.Equal(ExitCodes.Ok, again.ExitCode);
+        Assert.Equal($"{idA}\n", again.Out);
+        Assert.Equal(ExitCodes.NotFound, get.ExitCode);
+        Assert.Contains($"No object {idA} is stored", get.Error);
+    }
+
+    [Fact]
+    public async Task RmChecksEveryIdBeforeItDeletesAny()
+    {
+        var bytes = TestBytes.Random(1000, seed: 7);
+        var id = TestBytes.IdOf(bytes).ToString();
+        _sos.Put(id, bytes);
+
+        var run = await CliRun.RunAsync(_environment, "rm", id, "not-an-id", id.ToUpperInvariant());
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("'not-an-id' is not an object id", run.Error);
+        Assert.Contains($"'{id.ToUpperInvariant()}' is not an object id", run.Error);
+        Assert.Equal(0, _sos.DeleteAttempts);
+        Assert.True(_sos.Holds(id));
+    }
+
+    [Fact]
     public async Task EachFailureHasItsOwnExitCode()
     {
         var unknown = new string('0', 40);
@@ -103,6 +144,16 @@ public sealed class SosCliTests : IAsyncLifetime, IDisposable
         Assert.Equal(ExitCodes.LocalFile, (await CliRun.RunAsync(_environment, "put", Path.Combine(_directory, "missing"))).ExitCode);
         Assert.Equal(ExitCodes.Usage, (await CliRun.RunAsync(_environment, "put")).ExitCode);
         Assert.Equal(ExitCodes.Usage, (await CliRun.RunAsync(_environment, "put", file, "-H", "no-colon")).ExitCode);
+        Assert.Equal(ExitCodes.Usage, (await CliRun.RunAsync(_environment, "rm")).ExitCode);
+        Assert.Equal(ExitCodes.Unauthorized, (await CliRun.RunAsync(_environment, "rm", rottenId, "--api-key", "wrong")).ExitCode);
+        Assert.True(_sos.Holds(rottenId));
+        var unreachable = await CliRun.RunAsync(nowhere, "rm", rottenId);
+        Assert.Equal(ExitCodes.Unavailable, unreachable.ExitCode);
+        Assert.Contains($"sos: {rottenId}: Could not reach the upload API", unreachable.Error);
+        _sos.FailNextDeletes(100);
+        var belowQuorum = await CliRun.RunAsync(_environment, "rm", rottenId);
+        Assert.Equal(ExitCodes.Unavailable, belowQuorum.ExitCode);
+        Assert.Contains("Try again later", belowQuorum.Error);
     }
 
     [Fact]

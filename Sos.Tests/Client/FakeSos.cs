@@ -3,24 +3,30 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Sos.Client;
 
 namespace Sos.Tests.Client;
 
 /// <summary>
 /// Sos's two public APIs as a client sees them, in one small in-process web app on a free
 /// loopback port: <c>POST /upload</c> (API key, <c>X-Sos-Sha1</c>, <c>If-None-Match: *</c> → 412
-/// before the body is read) and <c>GET|HEAD /fetch/{id}</c> (metadata, ranges), with switches that
+/// before the body is read), <c>DELETE /upload/{id}</c> (API key, 404 for an id never stored, 200
+/// again for a deleted one) and <c>GET|HEAD /fetch/{id}</c> (metadata, ranges), with switches that
 /// make it fail the way a real deployment can.
 /// </summary>
 internal sealed class FakeSos : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, (byte[] Bytes, Dictionary<string, string> Metadata)> _objects = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _tombstones = new();
     private long _bodyBytesRead;
     private int _uploadAttempts;
     private int _fetchAttempts;
     private int _failUploads;
     private int _failFetches;
+    private int _failDeletes;
+    private int _deleteAttempts;
+    private int _corruptUploads;
 
     private FakeSos(string? apiKey)
     {
@@ -33,6 +39,7 @@ internal sealed class FakeSos : IAsyncDisposable
         }
         _app.MapGet("/health", () => Results.Ok());
         _app.MapPost("/upload", context => UploadAsync(context, apiKey));
+        _app.MapDelete("/upload/{id}", context => DeleteAsync(context, apiKey));
         _app.MapMethods("/fetch/{id}", ["GET", "HEAD"], FetchAsync);
     }
 
@@ -45,6 +52,8 @@ internal sealed class FakeSos : IAsyncDisposable
 
     public int FetchAttempts => _fetchAttempts;
 
+    public int DeleteAttempts => _deleteAttempts;
+
     /// <summary>The <c>traceparent</c> of the last request, as W3C trace context propagation sent it.</summary>
     public string? LastTraceParent { get; private set; }
 
@@ -53,6 +62,9 @@ internal sealed class FakeSos : IAsyncDisposable
 
     /// <summary>Serve this many bytes of a fetch, then hold the response open until the client gives up.</summary>
     public long? StallFetchAfter { get; set; }
+
+    /// <summary>Answer a ranged fetch with the whole object (200), as a server or proxy that ignores <c>Range</c> does.</summary>
+    public bool IgnoreRanges { get; set; }
 
     public static async Task<FakeSos> StartAsync(string? apiKey = null)
     {
@@ -67,6 +79,12 @@ internal sealed class FakeSos : IAsyncDisposable
 
     /// <summary>The next <paramref name="count"/> fetches are answered 503.</summary>
     public void FailNextFetches(int count) => _failFetches = count;
+
+    /// <summary>The next <paramref name="count"/> deletes are answered 503 (too few blob servers recorded them).</summary>
+    public void FailNextDeletes(int count) => _failDeletes = count;
+
+    /// <summary>The next <paramref name="count"/> upload bodies arrive with a byte flipped, as if damaged on the way.</summary>
+    public void CorruptNextUploads(int count) => _corruptUploads = count;
 
     /// <summary>Stores <paramref name="bytes"/> under <paramref name="id"/>, whether or not they hash to it (a bad copy).</summary>
     public void Put(string id, byte[] bytes, Dictionary<string, string>? metadata = null) =>
@@ -102,6 +120,10 @@ internal sealed class FakeSos : IAsyncDisposable
             return;
         }
         var bytes = body.ToArray();
+        if (Interlocked.Decrement(ref _corruptUploads) >= 0 && bytes.Length > 0)
+        {
+            bytes[bytes.Length / 2] ^= 0xff;
+        }
         var id = Convert.ToHexStringLower(TestBytes.Sha1(bytes));
         if (announced.Length > 0 && announced != id)
         {
@@ -111,7 +133,41 @@ internal sealed class FakeSos : IAsyncDisposable
         var metadata = request.Headers.Where(h => h.Key.StartsWith("X-", StringComparison.OrdinalIgnoreCase) && h.Key != "X-Sos-Sha1")
             .ToDictionary(h => h.Key, h => h.Value.ToString());
         _objects.TryAdd(id, (bytes, metadata));
+        _tombstones.TryRemove(id, out _);
         await context.Response.WriteAsJsonAsync(new { id, size = bytes.Length, status = "OK" });
+    }
+
+    private async Task DeleteAsync(HttpContext context, string? apiKey)
+    {
+        Interlocked.Increment(ref _deleteAttempts);
+        LastTraceParent = context.Request.Headers["traceparent"];
+        LastAuthorization = context.Request.Headers.Authorization;
+        var id = (string)context.Request.RouteValues["id"]!;
+        if (apiKey is not null && context.Request.Headers.Authorization != $"Bearer {apiKey}")
+        {
+            await Problem(context, StatusCodes.Status401Unauthorized, "Deletes need the API key.");
+            return;
+        }
+        if (!SosClient.IsValidId(id))
+        {
+            await Problem(context, StatusCodes.Status400BadRequest, "That is not an object id: ids are 40 lowercase hex characters.");
+            return;
+        }
+        if (Interlocked.Decrement(ref _failDeletes) >= 0)
+        {
+            await Problem(context, StatusCodes.Status503ServiceUnavailable, "Too few storage servers could record the delete right now. Try again later.");
+            return;
+        }
+        if (_objects.TryRemove(id, out _))
+        {
+            _tombstones[id] = DateTimeOffset.UtcNow;
+        }
+        if (!_tombstones.TryGetValue(id, out var deletedAt))
+        {
+            await Problem(context, StatusCodes.Status404NotFound, $"No object has the id {id}.");
+            return;
+        }
+        await context.Response.WriteAsJsonAsync(new { id, status = "deleted", deletedAt });
     }
 
     private async Task FetchAsync(HttpContext context)
@@ -143,7 +199,7 @@ internal sealed class FakeSos : IAsyncDisposable
             return;
         }
         // The file result answers HEAD, Range (206) and ranges past the end (416) as the real API does.
-        await Results.Bytes(found.Bytes, found.Metadata.GetValueOrDefault("X-Mime-Type") ?? "application/octet-stream", enableRangeProcessing: true)
+        await Results.Bytes(found.Bytes, found.Metadata.GetValueOrDefault("X-Mime-Type") ?? "application/octet-stream", enableRangeProcessing: !IgnoreRanges)
             .ExecuteAsync(context);
     }
 

@@ -118,6 +118,56 @@ public sealed class SosClientTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ARangeFromAServerThatIgnoresRangeIsCutOutOfTheWholeObject()
+    {
+        var bytes = TestBytes.Random(100_000, seed: 10);
+        var id = TestBytes.IdOf(bytes).ToString();
+        _sos.Put(id, bytes);
+        _sos.IgnoreRanges = true;
+
+        using var middle = new MemoryStream();
+        var info = await _client.DownloadRangeAsync(id, offset: 70_000, length: 20_000, middle);
+        using var tail = new MemoryStream();
+        await _client.DownloadRangeAsync(id, offset: 99_990, length: null, tail);
+
+        Assert.Equal(bytes.AsSpan(70_000, 20_000).ToArray(), middle.ToArray());
+        Assert.Equal(bytes.Length, info.Size);
+        Assert.Equal(bytes.AsSpan(99_990).ToArray(), tail.ToArray());
+        var past = await Assert.ThrowsAsync<SosBadRequestException>(() => _client.DownloadRangeAsync(id, offset: 100_000, length: null, Stream.Null));
+        Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, past.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnUploadDamagedOnTheWayIsRefusedAsADigestMismatchStoresNothingAndIsNotRetried()
+    {
+        var bytes = TestBytes.Random(100_000, seed: 11);
+        var path = WriteFile("a.bin", bytes);
+        _sos.CorruptNextUploads(1);
+
+        var error = await Assert.ThrowsAsync<SosBadRequestException>(() => _client.UploadFileAsync(path));
+
+        Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
+        Assert.Contains($"not to {TestBytes.IdOf(bytes)} as announced", error.Message);
+        Assert.Equal(1, _sos.UploadAttempts);
+        Assert.False(_sos.Holds(TestBytes.IdOf(bytes).ToString()));
+    }
+
+    [Fact]
+    public async Task ACancelledUploadStopsAndStoresNothing()
+    {
+        var bytes = TestBytes.Random(8_000_000, seed: 12);
+        var path = WriteFile("big.bin", bytes);
+        using var cancel = new CancellationTokenSource();
+
+        // Cancelled as soon as the first bytes of the body leave, long before the last.
+        var upload = _client.UploadFileAsync(path, progress: new CallbackProgress(_ => cancel.Cancel()), cancellationToken: cancel.Token);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(_sos.Holds(TestBytes.IdOf(bytes).ToString()));
+        Assert.True(_sos.UploadAttempts <= 1, $"a cancelled upload was sent {_sos.UploadAttempts} times");
+    }
+
+    [Fact]
     public async Task ACancelledDownloadStopsAndRemovesItsPartialFile()
     {
         var bytes = TestBytes.Random(4_000_000, seed: 6);
@@ -152,6 +202,55 @@ public sealed class SosClientTests : IAsyncLifetime, IDisposable
         Assert.Equal(3, _sos.UploadAttempts);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, error.StatusCode);
         Assert.Contains("Not enough blob servers", error.Message);
+
+        // An answer about the request itself is final: a 404 is asked once.
+        await Assert.ThrowsAsync<SosNotFoundException>(() => _client.GetInfoAsync(new string('b', 40)));
+        Assert.Equal(3, _sos.FetchAttempts);
+    }
+
+    [Fact]
+    public async Task ADeleteRemovesTheObjectAndDeletingItAgainIsDeletedAgain()
+    {
+        var bytes = TestBytes.Random(10_000, seed: 13);
+        var id = (await _client.UploadAsync(new MemoryStream(bytes))).Id;
+        var before = DateTimeOffset.UtcNow;
+
+        var deleted = await _client.DeleteAsync(id);
+        var again = await _client.DeleteAsync(id);
+        var never = await _client.DeleteAsync(new string('c', 40));
+
+        Assert.Equal(SosDeleteStatus.Deleted, deleted.Status);
+        Assert.Equal(id, deleted.Id);
+        Assert.Null(deleted.Message);
+        Assert.InRange(deleted.DeletedAt!.Value, before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+        await Assert.ThrowsAsync<SosNotFoundException>(() => _client.GetInfoAsync(id));
+        Assert.Equal(SosDeleteStatus.Deleted, again.Status);
+        Assert.Equal(SosDeleteStatus.NotFound, never.Status);
+        Assert.Contains(new string('c', 40), never.Message);
+        await Assert.ThrowsAsync<ArgumentException>(() => _client.DeleteAsync("ABC"));
+    }
+
+    [Fact]
+    public async Task ADeleteIsRetriedWhileTooFewServersRecordItAndThenReportedUnavailable()
+    {
+        var id = (await _client.UploadAsync(new MemoryStream([4, 5, 6]))).Id;
+
+        _sos.FailNextDeletes(1);
+        var retried = await _client.DeleteAsync(id);
+        Assert.Equal(SosDeleteStatus.Deleted, retried.Status);
+        Assert.Equal(2, _sos.DeleteAttempts);
+
+        _sos.FailNextDeletes(100);
+        var unavailable = await _client.DeleteAsync(id);
+        Assert.Equal(SosDeleteStatus.Unavailable, unavailable.Status);
+        Assert.Equal(2 + 4, _sos.DeleteAttempts);
+        Assert.Contains("Try again later", unavailable.Message);
+
+        var options = new SosClientOptions { UploadEndpoint = new Uri("http://127.0.0.1:9"), DownloadEndpoint = new Uri("http://127.0.0.1:9") };
+        using var http = SosClient.CreateHttpClient(options);
+        var unreachable = await new SosClient(http, options).DeleteAsync(id);
+        Assert.Equal(SosDeleteStatus.Unavailable, unreachable.Status);
+        Assert.Contains("Could not reach the upload API", unreachable.Message);
     }
 
     [Fact]
@@ -181,6 +280,10 @@ public sealed class SosClientTests : IAsyncLifetime, IDisposable
         Assert.Contains("API key", error.Message);
         Assert.Equal("Bearer k3y", secured.LastAuthorization);
         Assert.True(secured.Holds(stored.Id));
+        await Assert.ThrowsAsync<SosUnauthorizedException>(() => new SosClient(http, withoutKey).DeleteAsync(stored.Id));
+        Assert.True(secured.Holds(stored.Id));
+        Assert.Equal(SosDeleteStatus.Deleted, (await new SosClient(http, withKey).DeleteAsync(stored.Id)).Status);
+        Assert.Equal("Bearer k3y", secured.LastAuthorization);
     }
 
     [Fact]
@@ -199,11 +302,17 @@ public sealed class SosClientTests : IAsyncLifetime, IDisposable
         ActivitySource.AddActivityListener(listener);
 
         await _client.GetInfoAsync(id);
+        var statTrace = _sos.LastTraceParent;
+        await _client.DeleteAsync(id);
 
         var stat = Assert.Single(spans, span => span.OperationName == "sos.client.stat");
         Assert.Equal(id, stat.GetTagItem("sos.object.id"));
-        Assert.NotNull(_sos.LastTraceParent);
-        Assert.Equal(stat.TraceId.ToString(), _sos.LastTraceParent!.Split('-')[1]);
+        Assert.NotNull(statTrace);
+        Assert.Equal(stat.TraceId.ToString(), statTrace.Split('-')[1]);
+        var delete = Assert.Single(spans, span => span.OperationName == "sos.client.delete");
+        Assert.Equal(id, delete.GetTagItem("sos.object.id"));
+        Assert.Equal(nameof(SosDeleteStatus.Deleted), delete.GetTagItem("sos.delete.status"));
+        Assert.Equal(delete.TraceId.ToString(), _sos.LastTraceParent!.Split('-')[1]);
     }
 
     private string WriteFile(string name, byte[] bytes)

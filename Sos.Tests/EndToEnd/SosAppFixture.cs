@@ -116,22 +116,19 @@ public sealed class SosAppFixture : IAsyncLifetime
             .. _apiKey is null ? (string[])[] : [$"--Parameters:upload-api-key={_apiKey}"],
             .. _extraArgs,
         ]);
-        foreach (var project in appHost.Resources.OfType<ProjectResource>().ToList())
+        if (_telemetry is null)
         {
-            if (_telemetry is null)
+            foreach (var project in appHost.Resources.OfType<ProjectResource>().ToList())
             {
                 // With the dashboard off nothing receives telemetry, and a service stopping would
                 // spend its shutdown retrying exports to nowhere.
                 project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
-                continue;
             }
-            // These environment callbacks run after Aspire's own (which aim at the dashboard), so they win.
-            appHost.CreateResourceBuilder(project)
-                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", _telemetry.Endpoint.ToString().TrimEnd('/'))
-                .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-                .WithEnvironment("OTEL_SERVICE_NAME", project.Name)
-                // Export within a fraction of a second instead of the SDK's 5 s batches.
-                .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "200");
+        }
+        else
+        {
+            // Metrics too, every half second: tests read the services' counters within a second or two.
+            _telemetry.ReceiveFrom(appHost, TimeSpan.FromMilliseconds(500));
         }
         // The upload API's spool in this test's directory, so tests can see that it is left empty.
         appHost.CreateResourceBuilder<ProjectResource>("upload").WithEnvironment("Upload__SpoolDirectory", SpoolDirectory);

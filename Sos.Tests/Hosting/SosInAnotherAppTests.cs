@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Sos.Tests.EndToEnd;
 using Sos.Tests.Telemetry;
@@ -30,14 +29,7 @@ public sealed class SosInAnotherAppTests(ITestOutputHelper output) : IAsyncLifet
     {
         await Telemetry.StartAsync();
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Sos_Sample_AppHost>([$"--Sos:DataDirectory={_dataDirectory}"]);
-        foreach (var project in appHost.Resources.OfType<ProjectResource>().ToList())
-        {
-            appHost.CreateResourceBuilder(project)
-                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", Telemetry.Endpoint.ToString().TrimEnd('/'))
-                .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-                .WithEnvironment("OTEL_SERVICE_NAME", project.Name)
-                .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "200");
-        }
+        Telemetry.ReceiveFrom(appHost);
         _app = await appHost.BuildAsync();
         await AppHostStarts.Gate.WaitAsync();
         try

@@ -11,7 +11,7 @@ public sealed class TestCategoryTests
     [Fact]
     public void EveryTestClassOfTheWholeSystemIsCategorisedSo()
     {
-        var wholeSystemNamespaces = new[] { "Sos.Tests.EndToEnd", "Sos.Tests.Deploy", "Sos.Tests.Hosting" };
+        var wholeSystemNamespaces = new[] { "Sos.Tests.EndToEnd", "Sos.Tests.Deploy", "Sos.Tests.Hosting", "Sos.Tests.Packages" };
         var testClasses = typeof(TestCategoryTests).Assembly.GetTypes()
             .Where(type => type.GetMethods().Any(method => method.GetCustomAttributes<FactAttribute>().Any()))
             .ToList();

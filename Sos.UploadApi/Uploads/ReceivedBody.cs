@@ -37,6 +37,12 @@ public abstract class ReceivedBody : IAsyncDisposable
     public static Task<ReceivedBody> SpoolAsync(Stream body, UploadOptions options, Func<Stream, Stream> fork, CancellationToken cancellationToken) =>
         Spooled.ReceiveAsync(body, options, fork, cancellationToken);
 
+    /// <summary>
+    /// Every body byte that arrived, counted as it is read, whatever becomes of the upload: what
+    /// clients really sent, where <c>sos.upload.bytes</c> counts only what was stored.
+    /// </summary>
+    private static void CountReceived(int bytes) => UploadApiTelemetry.BytesReceived.Add(bytes);
+
     private sealed class InMemory(HashedContent content, byte[] buffer) : ReceivedBody(content)
     {
         private byte[]? _buffer = buffer;
@@ -48,7 +54,7 @@ public abstract class ReceivedBody : IAsyncDisposable
             {
                 // The server holds the body to its announced length, so it always fits.
                 using var destination = new MemoryStream(buffer, 0, length, writable: true);
-                var content = await HashingCopy.CopyAsync(body, destination, length, cancellationToken);
+                var content = await HashingCopy.CopyAsync(body, destination, length, cancellationToken, CountReceived);
                 return new InMemory(content, buffer);
             }
             catch
@@ -80,7 +86,7 @@ public abstract class ReceivedBody : IAsyncDisposable
             var spool = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
             try
             {
-                var content = await HashingCopy.CopyAsync(body, fork(spool), options.MaxObjectBytes, cancellationToken);
+                var content = await HashingCopy.CopyAsync(body, fork(spool), options.MaxObjectBytes, cancellationToken, CountReceived);
                 await spool.FlushAsync(cancellationToken);
                 return new Spooled(content, spool);
             }
