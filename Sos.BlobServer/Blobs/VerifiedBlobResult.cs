@@ -34,6 +34,8 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
         response.Headers.AcceptRanges = "bytes";
         response.Headers[VerifiedStreamHeader.Name] = blob.Chunks is null ? "sha1" : "chunks";
 
+        // A small copy takes one of the response's own small blocks, not a large segment.
+        var segmentSize = (int)Math.Clamp(blob.Length, 1, SegmentSize);
         FileIdentity? copyRead = null;
         try
         {
@@ -48,12 +50,12 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
                     var read = await reader.ReadAsync(offset, memory, cancellationToken);
                     offset += read;
                     return read;
-                }, response.BodyWriter, SegmentSize, httpContext.RequestAborted);
+                }, response.BodyWriter, segmentSize, httpContext.RequestAborted);
             }
             else
             {
                 await using var bytes = new VerifyingReadStream(file, blob.Id, blob.Length);
-                await PipeCopy.CopyAsync(bytes, response.BodyWriter, SegmentSize, httpContext.RequestAborted);
+                await PipeCopy.CopyAsync(bytes, response.BodyWriter, segmentSize, httpContext.RequestAborted);
             }
         }
         catch (CorruptCopyException ex)
