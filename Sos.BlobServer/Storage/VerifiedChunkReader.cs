@@ -22,14 +22,14 @@ internal sealed class VerifiedChunkReader(SafeFileHandle file, ObjectId id, Chun
     /// </summary>
     public async ValueTask<int> ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
-        if (offset % ChunkSums.ChunkSize != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(offset), "reads start at a chunk");
-        }
         var left = sums.Length - offset;
         if (left <= 0)
         {
             return 0;
+        }
+        if (offset % ChunkSums.ChunkSize != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), "reads start at a chunk");
         }
         var length = destination.Length >= left ? (int)left : destination.Length / ChunkSums.ChunkSize * ChunkSums.ChunkSize;
         if (length == 0)
