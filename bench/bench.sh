@@ -2,7 +2,7 @@
 # Sos benchmark: prints numbers, never fails a build on them.
 #
 #   bench/bench.sh                       # builds Release, starts 3 blob servers + both APIs on 127.0.0.1
-#   bench/bench.sh --base-port 3400      # ports base..base+4 for Sos, base+10 for nginx
+#   bench/bench.sh --base-port 3400      # ports base..base+5 for Sos (base+5: a download API without cache), base+10 for nginx
 #   bench/bench.sh --upload-url http://host:9991 --download-url http://host:9992   # a running system
 #   bench/bench.sh --big-mib 256 --seconds 5
 #   bench/bench.sh --keep                # keep the work dir: services' logs, wrk's output, counters
@@ -15,6 +15,7 @@
 #   upload API and the blob servers together (from /proc/<pid>/stat);
 # - 4 KiB downloads of many objects against nginx serving the same size from a directory
 #   (req/s, p50, p99 at concurrency 16, with wrk), and blob requests per fetch (dotnet-counters);
+#   again through a download API with its cache off (Download:Cache:MaxBytes=0), every fetch a miss;
 # - 64 MiB and big-object (1 GiB by default) upload and download MB/s, against `dd conv=fdatasync`
 #   of the same size (upload) and nginx (download), each round trip checked by SHA-1; the big
 #   object is uploaded as `curl --data-binary` sends it, and again with its SHA-1 announced;
@@ -30,6 +31,7 @@ BASE_PORT=3400
 UPLOAD_URL=""
 DOWNLOAD_URL=""
 BIG_MIB=1024
+NOCACHE_URL=""
 SECONDS_PER_RUN=10
 CONCURRENCY=16
 KEEP=false
@@ -123,10 +125,16 @@ start_system() {
   env "${common[@]}" "${servers[@]}" \
     dotnet "$REPO/Sos.DownloadApi/bin/Release/net10.0/Sos.DownloadApi.dll" --urls "http://127.0.0.1:$((BASE_PORT + 1))" >"$WORK/download.log" 2>&1 &
   PIDS[download]=$!
+  # Download step: a second download API with its hot-object cache off, so that 4 KiB downloads
+  # are also measured as a cache miss each (every one read from a blob server and checked).
+  env "${common[@]}" "${servers[@]}" Download__Cache__MaxBytes=0 \
+    dotnet "$REPO/Sos.DownloadApi/bin/Release/net10.0/Sos.DownloadApi.dll" --urls "http://127.0.0.1:$((BASE_PORT + 5))" >"$WORK/download-nocache.log" 2>&1 &
+  PIDS[download_nocache]=$!
+  NOCACHE_URL="http://127.0.0.1:$((BASE_PORT + 5))"
   UPLOAD_URL="http://127.0.0.1:$BASE_PORT"
   DOWNLOAD_URL="http://127.0.0.1:$((BASE_PORT + 1))"
   for i in 0 1 2; do wait_healthy "http://127.0.0.1:$((BASE_PORT + 2 + i))"; done
-  wait_healthy "$UPLOAD_URL"; wait_healthy "$DOWNLOAD_URL"
+  wait_healthy "$UPLOAD_URL"; wait_healthy "$DOWNLOAD_URL"; wait_healthy "$NOCACHE_URL"
 }
 
 start_nginx() {
@@ -200,7 +208,7 @@ run_upload_wrk() {
 
 peak_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/${PIDS[$1]}/status" 2>/dev/null || echo "n/a"; }
 mbps() { awk -v bytes="$1" -v secs="$2" 'BEGIN { printf "%.0f", bytes / 1048576 / secs }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 id_of() { grep -oE '"id":"[0-9a-f]{40}"' "$1" | cut -c7-46; }
 
 # "seconds" of an upload as a plain `curl --data-binary @file` sends it (curl reads the file into
@@ -256,6 +264,12 @@ read -r fetches blob_requests cache_misses <"$WORK/counters.sum"
 R[blob_per_fetch]=$(ratio "$blob_requests" "$fetches")
 # Whatever the cache, a fetch that reaches the blob servers should ask exactly one of them.
 R[blob_per_miss]=$(ratio "$blob_requests" "$cache_misses")
+# Download step: the same fetches with the cache off (only when the bench started the system).
+R[down4k_nocache]="n/a n/a n/a 0"
+if [[ -n "$NOCACHE_URL" ]]; then
+  log "4 KiB downloads with the download API's cache off"
+  R[down4k_nocache]="$(run_wrk -s "$REPO/bench/fetch.lua" "$NOCACHE_URL" -- "$WORK/ids")"
+fi
 R[nginx4k]="$(run_wrk "$NGINX_URL/4k")"
 
 for size in 64m big; do
@@ -279,7 +293,7 @@ for size in 64m big; do
   T[nginx_$size]=$(mbps "$bytes" "$(download_secs "$NGINX_URL/$size")")
 done
 
-for name in upload download blob0 blob1 blob2; do
+for name in upload download download_nocache blob0 blob1 blob2; do
   RSS[$name]=$([[ -n "${PIDS[$name]:-}" ]] && peak_mb "$name" || echo "n/a")
 done
 time_wait=$(ss -Htan state time-wait | wc -l)
@@ -288,6 +302,7 @@ read -r up_rps up_p50 up_p99 up_err up_cpu <<<"${R[up4k]}"
 read -r cold_rps cold_p50 cold_p99 cold_err cold_cpu <<<"${R[up4k_cold]}"
 read -r dn_rps dn_p50 dn_p99 dn_err _ <<<"${R[down4k]}"
 read -r ng_rps ng_p50 ng_p99 ng_err _ <<<"${R[nginx4k]}"
+read -r nc_rps nc_p50 nc_p99 nc_err _ <<<"${R[down4k_nocache]}"
 max_rss=$(printf '%s\n' "${RSS[@]}" | grep -E '^[0-9]+$' | sort -n | tail -1 || true)
 
 # A target row: label, measured, target as "<op> value", e.g. ">= 0.5".
@@ -300,6 +315,7 @@ target() { printf '%-44s %10s   %-9s %s\n' "$1" "$2" "$3 $4" "$(verdict "$2" "$3
   printf '%-34s %10s %10s %10s %8s %s\n' "sos upload, second run" "$up_rps" "$up_p50" "$up_p99" "$up_err" "cpu ${up_cpu} us/upload"
   printf '%-34s %10s\n' "naive durable writes (ceiling)" "${R[naive]}"
   printf '%-34s %10s %10s %10s %8s\n' "sos download (256 objects)" "$dn_rps" "$dn_p50" "$dn_p99" "$dn_err"
+  printf '%-34s %10s %10s %10s %8s\n' "sos download, cache off" "$nc_rps" "$nc_p50" "$nc_p99" "$nc_err"
   printf '%-34s %10s %10s %10s %8s\n' "nginx GET (ceiling)" "$ng_rps" "$ng_p50" "$ng_p99" "$ng_err"
   printf '\n%-34s %10s %10s %10s\n' "MB/s" "upload" "download" "nginx"
   printf '%-34s %10s %10s %10s\n' "64 MiB" "${T[up_64m]}" "${T[down_64m]}" "${T[nginx_64m]}"
@@ -308,8 +324,10 @@ target() { printf '%-44s %10s   %-9s %s\n' "$1" "$2" "$3 $4" "$(verdict "$2" "$3
   printf '%-34s %10s\n' "dd conv=fdatasync ${BIG_MIB} MiB" "${T[dd_big]}"
   printf '%-34s %10s\n' "round trips' SHA-1 match" "${OK[64m]} ${OK[big]}"
   printf '%-34s %s\n' "peak RSS MB (up, down, blob0-2)" "${RSS[upload]} ${RSS[download]} ${RSS[blob0]} ${RSS[blob1]} ${RSS[blob2]}"
+  printf '%-34s %s\n' "peak RSS MB (download, cache off)" "${RSS[download_nocache]}"
   printf '\n%-44s %10s   %-9s %s\n' "target" "measured" "wanted" ""
   target "4 KiB download / nginx req/s" "$(ratio "$dn_rps" "$ng_rps")" ">=" 0.5
+  target "4 KiB download, cache off / nginx req/s" "$(ratio "$nc_rps" "$ng_rps")" ">=" 0.5
   target "4 KiB download p99 / nginx p99" "$(ratio "$dn_p99" "$ng_p99")" "<=" 3
   target "4 KiB upload / naive durable writes" "$(ratio "$up_rps" "${R[naive]}")" ">=" 0.5
   target "4 KiB upload p99, ms" "$up_p99" "<=" 20
@@ -326,10 +344,10 @@ target() { printf '%-44s %10s   %-9s %s\n' "$1" "$2" "$3 $4" "$(verdict "$2" "$3
 } >&2
 
 q() { [[ "$1" =~ ^[0-9.]+$ ]] && echo "$1" || echo null; }
-printf '{"concurrency":%s,"seconds":%s,"small":{"upload":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s,"cpu_us_per_op":%s,"first_run":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s,"cpu_us_per_op":%s}},"naive_durable_writes":%s,"download":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"nginx":{"rps":%s,"p50_ms":%s,"p99_ms":%s},"blob_requests_per_fetch":%s,"blob_requests_per_cache_miss":%s},' \
+printf '{"concurrency":%s,"seconds":%s,"small":{"upload":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s,"cpu_us_per_op":%s,"first_run":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s,"cpu_us_per_op":%s}},"naive_durable_writes":%s,"download":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"download_nocache":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"nginx":{"rps":%s,"p50_ms":%s,"p99_ms":%s},"blob_requests_per_fetch":%s,"blob_requests_per_cache_miss":%s},' \
   "$CONCURRENCY" "$SECONDS_PER_RUN" "$(q "$up_rps")" "$(q "$up_p50")" "$(q "$up_p99")" "$up_err" "$(q "$up_cpu")" \
   "$(q "$cold_rps")" "$(q "$cold_p50")" "$(q "$cold_p99")" "$cold_err" "$(q "$cold_cpu")" "$(q "${R[naive]}")" \
-  "$(q "$dn_rps")" "$(q "$dn_p50")" "$(q "$dn_p99")" "$dn_err" "$(q "$ng_rps")" "$(q "$ng_p50")" "$(q "$ng_p99")" "$(q "${R[blob_per_fetch]}")" "$(q "${R[blob_per_miss]}")"
+  "$(q "$dn_rps")" "$(q "$dn_p50")" "$(q "$dn_p99")" "$dn_err" "$(q "$nc_rps")" "$(q "$nc_p50")" "$(q "$nc_p99")" "$(q "$nc_err")" "$(q "$ng_rps")" "$(q "$ng_p50")" "$(q "$ng_p99")" "$(q "${R[blob_per_fetch]}")" "$(q "${R[blob_per_miss]}")"
 printf '"mib64":{"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"sha1_ok":%s},' \
   "$(q "${T[up_64m]}")" "$(q "${T[down_64m]}")" "$(q "${T[nginx_64m]}")" "${OK[64m]}"
 printf '"big":{"mib":%s,"upload_mbps":%s,"upload_sha1_announced_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"dd_mbps":%s,"sha1_ok":%s},' \

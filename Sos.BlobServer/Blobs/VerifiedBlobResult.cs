@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Net.Http.Headers;
 using Sos.BlobServer.Storage;
 using Sos.Core.BlobServers;
@@ -7,14 +6,19 @@ using Sos.Core.Objects;
 namespace Sos.BlobServer.Blobs;
 
 /// <summary>
-/// A whole copy, checked against its id while it streams. The last bytes go out only once the
-/// hash matches; when it does not, the copy is quarantined and the connection aborted, so the
-/// reader gets a short body and never a clean 200 with wrong bytes. Only the file that was read
-/// is quarantined: a good copy renamed into place during the read stays.
+/// A whole copy, checked while it streams: chunk by chunk against the sums recorded when it was
+/// written (each chunk is checked before any of its bytes go out), or, for a copy written before
+/// those sums existed, against its id by SHA-1 (the last bytes go out only once the hash
+/// matches). When a check fails the copy is quarantined and the connection aborted, so the reader
+/// gets a short body (or no answer at all, when the first chunk is bad) and never a clean 200
+/// with wrong bytes. Only the file that was read is quarantined: a good copy renamed into place
+/// during the read stays.
 /// </summary>
 internal sealed partial class VerifiedBlobResult(StoredBlob blob, string contentType, BlobStore store) : IResult, IStatusCodeHttpResult
 {
-    private const int BufferSize = 128 * 1024;
+    // Four chunks per read, check and socket write: few enough system calls to pass a large copy on
+    // at memory speed, and a slow reader holds no more than this in the response's buffer.
+    private const int SegmentSize = 4 * ChunkSums.ChunkSize;
 
     public int? StatusCode => StatusCodes.Status200OK;
 
@@ -28,19 +32,30 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
         headers.ETag = new EntityTagHeaderValue($"\"{blob.Id}\"");
         headers.LastModified = blob.LastModified;
         response.Headers.AcceptRanges = "bytes";
-        response.Headers[VerifiedStreamHeader.Name] = "sha1";
+        response.Headers[VerifiedStreamHeader.Name] = blob.Chunks is null ? "sha1" : "chunks";
 
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        // A small copy takes one of the response's own small blocks, not a large segment.
+        var segmentSize = (int)Math.Clamp(blob.Length, 1, SegmentSize);
         FileIdentity? copyRead = null;
         try
         {
             await using var file = blob.OpenRead();
             copyRead = StoredBlob.IdentityOf(file);
-            await using var bytes = new VerifyingReadStream(file, blob.Id, blob.Length);
-            int read;
-            while ((read = await bytes.ReadAsync(buffer.AsMemory(0, BufferSize), httpContext.RequestAborted)) > 0)
+            if (blob.Chunks is { } chunks)
             {
-                await response.Body.WriteAsync(buffer.AsMemory(0, read), httpContext.RequestAborted);
+                var reader = new VerifiedChunkReader(file.SafeFileHandle, blob.Id, chunks);
+                var offset = 0L;
+                await PipeCopy.CopyAsync(async (memory, cancellationToken) =>
+                {
+                    var read = await reader.ReadAsync(offset, memory, cancellationToken);
+                    offset += read;
+                    return read;
+                }, response.BodyWriter, segmentSize, httpContext.RequestAborted);
+            }
+            else
+            {
+                await using var bytes = new VerifyingReadStream(file, blob.Id, blob.Length);
+                await PipeCopy.CopyAsync(bytes, response.BodyWriter, segmentSize, httpContext.RequestAborted);
             }
         }
         catch (CorruptCopyException ex)
@@ -49,10 +64,6 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
             LogCorruptCopy(logger, blob.Id, ex.Message);
             store.Quarantine(blob.Id, copyRead);
             httpContext.Abort();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -11,6 +11,7 @@ namespace Sos.BlobServer.Storage;
 /// </summary>
 internal sealed class ChunkVerifyingStream(FileStream file, ObjectId id, ChunkSums sums, Action onCorrupt) : Stream
 {
+    private readonly VerifiedChunkReader _reader = new(file.SafeFileHandle, id, sums);
     private byte[]? _chunk = ArrayPool<byte>.Shared.Rent(ChunkSums.ChunkSize);
     private int _loaded = -1;
     private int _loadedLength;
@@ -89,26 +90,16 @@ internal sealed class ChunkVerifyingStream(FileStream file, ObjectId id, ChunkSu
 
     private async Task LoadAsync(byte[] chunk, int index, CancellationToken cancellationToken)
     {
-        var start = (long)index * ChunkSums.ChunkSize;
-        var length = (int)Math.Min(ChunkSums.ChunkSize, sums.Length - start);
-        file.Position = start;
-        var read = 0;
-        while (read < length)
+        _loaded = -1;
+        try
         {
-            var n = await file.ReadAsync(chunk.AsMemory(read, length - read), cancellationToken);
-            if (n == 0)
-            {
-                break;
-            }
-            read += n;
+            _loadedLength = await _reader.ReadAsync((long)index * ChunkSums.ChunkSize, chunk.AsMemory(0, ChunkSums.ChunkSize), cancellationToken);
         }
-        if (read < length || file.Length != sums.Length || !sums.Matches(index, chunk.AsSpan(0, length)))
+        catch (CorruptCopyException)
         {
-            _loaded = -1;
             onCorrupt();
-            throw new CorruptCopyException(id, $"chunk {index} does not match the checksum recorded when it was written");
+            throw;
         }
         _loaded = index;
-        _loadedLength = length;
     }
 }

@@ -15,7 +15,7 @@ public sealed class FetchedObject(FetchOutcome outcome, ObjectHeaders? headers =
     /// <summary>The bytes of a partial answer; for an unsatisfiable range, the object's length.</summary>
     public ObjectPart? Part { get; } = part;
 
-    /// <summary>Bytes already in memory and checked against the id (a cached object).</summary>
+    /// <summary>Bytes already in memory and checked against the id (a cached object, or a small one read whole).</summary>
     public ReadOnlyMemory<byte> Bytes { get; init; }
 
     /// <summary>The bytes as they come from a blob server; null for headers only or in-memory bytes.</summary>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Sos.Core.Objects;
 
 namespace Sos.DownloadApi.Fetch;
@@ -10,9 +9,10 @@ namespace Sos.DownloadApi.Fetch;
 /// </summary>
 internal sealed partial class ObjectBodyResult : IResult, IStatusCodeHttpResult
 {
-    // Small enough that many slow readers stay cheap (a slow reader holds it until its response
-    // ends), large enough to pass big objects on at disk speed.
-    private const int BufferSize = 32 * 1024;
+    // Read from the blob server straight into the response's buffer, one segment at a time:
+    // small enough that many slow readers stay cheap (a slow reader holds one until the socket
+    // takes it), large enough to pass big objects on with few system calls.
+    private const int SegmentSize = 64 * 1024;
 
     private readonly int _statusCode;
     private readonly Stream? _stream;
@@ -48,24 +48,15 @@ internal sealed partial class ObjectBodyResult : IResult, IStatusCodeHttpResult
             }
             return;
         }
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
-            int read;
-            while ((read = await _stream.ReadAsync(buffer.AsMemory(0, BufferSize), httpContext.RequestAborted)) > 0)
-            {
-                await httpContext.Response.Body.WriteAsync(buffer.AsMemory(0, read), httpContext.RequestAborted);
-            }
+            await PipeCopy.CopyAsync(_stream, httpContext.Response.BodyWriter, SegmentSize, httpContext.RequestAborted);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException && !httpContext.RequestAborted.IsCancellationRequested)
         {
             var logger = httpContext.RequestServices.GetRequiredService<ILogger<ObjectBodyResult>>();
             LogAborted(logger, _id, ex.Message);
             httpContext.Abort();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -66,6 +66,8 @@ public sealed class ObjectSource(ClusterClient cluster, ObjectCache cache)
         {
             ReadPart.Unsatisfiable => Disposed(read, new FetchedObject(FetchOutcome.Unsatisfiable, headers, read.Range)),
             ReadPart.Partial => new FetchedObject(FetchOutcome.Partial, headers, read.Range, read.Body, read),
+            // Bytes read and checked whole go out as they are, in one write; the read owns them.
+            _ when read.CheckedBytes is { } bytes => new FetchedObject(FetchOutcome.Found, headers, owner: read) { Bytes = bytes },
             _ => new FetchedObject(FetchOutcome.Found, headers, body: read.Body, owner: read),
         };
     }

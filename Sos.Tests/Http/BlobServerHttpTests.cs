@@ -255,6 +255,40 @@ public sealed class BlobServerHttpTests : IDisposable
         Assert.Contains(Directory.GetFiles(Path.Combine(_root, ".quarantine")), file => File.ReadAllBytes(file).SequenceEqual(rotten));
     }
 
+    [Fact]
+    public async Task AWholeReadIsCheckedChunkByChunkAndAWholeReadOverARottenChunkNeverCompletes()
+    {
+        var client = Client(Start(withTokens: true), InternalToken);
+        var bytes = TestBytes.Random(600_000, seed: 6);
+        var id = TestBytes.IdOf(bytes).ToString();
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/blob/{id}", new ByteArrayContent(bytes))).StatusCode);
+
+        using (var good = await client.GetAsync($"/blob/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, good.StatusCode);
+            Assert.Equal("chunks", Assert.Single(good.Headers.GetValues("Sos-Verified-Stream")));
+            Assert.Equal(bytes, await good.Content.ReadAsByteArrayAsync());
+        }
+
+        var path = Path.Combine(_root, id[..2], id[2..4], id);
+        var rotten = (byte[])bytes.Clone();
+        rotten[500_000] ^= 0x01; // in the eighth 64 KiB chunk, past the first segments sent
+        await File.WriteAllBytesAsync(path, rotten);
+        var completed = false;
+        try
+        {
+            using var bad = await client.GetAsync($"/blob/{id}");
+            completed = bad.StatusCode == HttpStatusCode.OK && (await bad.Content.ReadAsByteArrayAsync()).Length == bytes.Length;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+        }
+
+        Assert.False(completed, "a whole read over a rotten chunk was served complete");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/blob/{id}"))).StatusCode);
+        Assert.Contains(Directory.GetFiles(Path.Combine(_root, ".quarantine")), file => File.ReadAllBytes(file).SequenceEqual(rotten));
+    }
+
     private static Task<HttpResponseMessage> RangeAsync(HttpClient client, string id, long from, long to)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, $"/blob/{id}");
