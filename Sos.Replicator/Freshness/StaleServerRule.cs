@@ -38,7 +38,7 @@ internal static class StaleServerRule
             {
                 if (latest - seen > grace)
                 {
-                    stale[server] = $"last seen by the replicator {Days(latest - seen)} before the latest pass, longer than the tombstone grace ({Days(grace)})";
+                    stale[server] = $"was last seen by the replicator {Days(latest - seen)} before the latest pass, longer than the tombstone grace ({Days(grace)})";
                 }
             }
             else if (reading.HoldsCopies && (reading.CreatedAt is not { } created || latest - created > grace))
