@@ -15,7 +15,7 @@ public sealed class SosAppFixture : IAsyncLifetime
 {
     public const int BlobServerCount = 3;
     public const long DefaultMaxObjectBytes = 32L * 1024 * 1024;
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
 
     private readonly string[] _extraArgs;
     private readonly Action<IDistributedApplicationTestingBuilder>? _configure;
@@ -109,6 +109,14 @@ public sealed class SosAppFixture : IAsyncLifetime
     {
         var client = BlobServerWithoutToken(index);
         client.DefaultRequestHeaders.Authorization = new("Bearer", InternalToken);
+        return client;
+    }
+
+    /// <summary>A client of blob server <paramref name="index"/> with the replicator's token: it may also remove copies, forget tombstones and mark the server seen.</summary>
+    public HttpClient BlobServerAsReplicator(int index)
+    {
+        var client = BlobServerWithoutToken(index);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", ReplicatorToken);
         return client;
     }
 
