@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sos.BlobServer.Leases;
+using Sos.BlobServer.Marks;
 using Sos.BlobServer.Storage;
 using Sos.Core.Configuration;
 using Sos.Core.Files;
@@ -9,7 +10,7 @@ namespace Sos.BlobServer;
 
 public static class BlobServerExtensions
 {
-    /// <summary>Everything a blob server needs: its options, storage engine, scrub, trash, leases and health check.</summary>
+    /// <summary>Everything a blob server needs: its options, storage engine, scrub, trash, leases, the replicator's mark and health check.</summary>
     public static WebApplicationBuilder AddBlobServer(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<BlobStoreOptions>(BlobStoreOptions.SectionName);
@@ -18,6 +19,7 @@ public static class BlobServerExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<BlobStore>();
         builder.Services.AddSingleton<LeaseTable>();
+        builder.Services.AddSingleton<ReplicatorMarkFile>();
         builder.Services.AddHostedService<BlobScrubber>();
         builder.Services.AddHostedService<TrashSweeper>();
         builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");

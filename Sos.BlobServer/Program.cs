@@ -1,6 +1,7 @@
 using Sos.BlobServer;
 using Sos.BlobServer.Blobs;
 using Sos.BlobServer.Leases;
+using Sos.BlobServer.Marks;
 using Sos.BlobServer.Security;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -16,5 +17,6 @@ app.UseTokenCheck();
 app.MapDefaultEndpoints();
 app.MapBlobEndpoints();
 app.MapLeaseEndpoints();
+app.MapMarkEndpoints();
 
 app.Run();

@@ -183,9 +183,11 @@ internal static partial class ReplicatorJob
         // Deletes first: once every reachable server holds an object's tombstone, it refuses the
         // older copies a repair would bring, and the listing that follows no longer shows them.
         var settings = scope.ServiceProvider.GetRequiredService<ReplicationSettings>();
-        await scope.ServiceProvider.GetRequiredService<TombstonePropagation>()
-            .RunAsync(settings.TombstoneGrace, settings.ListPageSize, settings.DryRun, cancellationToken);
-        var report = await scope.ServiceProvider.GetRequiredService<ReplicationPass>().RunAsync(cancellationToken);
+        var started = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var deletes = await scope.ServiceProvider.GetRequiredService<TombstonePropagation>()
+            .RunAsync(started, settings.TombstoneGrace, settings.ListPageSize, settings.DryRun, cancellationToken);
+        // Only the servers that took every delete are marked seen: the mark vouches for that.
+        var report = await scope.ServiceProvider.GetRequiredService<ReplicationPass>().RunAsync(started, deletes.CaughtUp, cancellationToken);
         services.GetRequiredService<LastPass>().Finished(report);
         return report;
     }

@@ -12,13 +12,15 @@
 # on a loop-mounted ext4 whose write-back can be made to fail, blob4 on a small tmpfs that is
 # filled close to full), the upload and download APIs. For --seconds it runs mixed load
 # (bench/Sos.Chaos: small and multi-MiB uploads with metadata, re-uploads with hostile metadata,
-# whole and range fetches, every answer checked) while it SIGKILLs and restarts blob servers,
+# whole and range fetches, deletes of acknowledged objects and uploads of deleted ones again,
+# every answer checked) while it SIGKILLs and restarts blob servers,
 # makes flushes fail (strace fault injection), makes write-back to blob3's disk fail, fills
 # blob4's disk, and runs two replicators with --rebalance at once (one naming the servers
 # blobN=url, the other plain URLs). Then it drops the page cache, remounts blob3's disk, restarts
 # every blob server, runs one replicator pass (--verify when the replicator has it) and audits
-# every acknowledged upload. Prints a table on stderr and one JSON line on stdout; exit 1 when
-# anything acknowledged was lost or served wrong, is below its minimum copies, or temp files were left.
+# every acknowledged upload and delete. Prints a table on stderr and one JSON line on stdout; exit 1
+# when anything acknowledged was lost or served wrong, is below its minimum copies, an acknowledged
+# delete was undone (served, or a copy on a disk), or temp files were left.
 set -euo pipefail
 
 BASE_PORT=3500
@@ -37,7 +39,7 @@ while [[ $# -gt 0 ]]; do
     --seed) SEED="$2"; shift 2 ;;
     --keep) KEEP=true; shift ;;
     --no-build) BUILD=false; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -177,6 +179,7 @@ make_small_disk() {
 
 INTERNAL_TOKEN=$(token)
 REPLICATOR_TOKEN=$(token)
+DELETE_TOKEN=$(token) # the upload API's: it also records deletes
 COMMON=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning)
 SERVERS=()
 for ((i = 0; i < BLOBS; i++)); do SERVERS+=("Sos__BlobServers__$i=blob$i=$(url_of "$i")"); done
@@ -189,7 +192,7 @@ start_blob() {
   # Blob servers get both secrets: the read/write one the APIs present, and the replicator's.
   env "${COMMON[@]}" BlobStore__Root="$WORK/blob$i" BlobStore__MaxObjectBytes=$MAX_OBJECT BlobStore__MinFreeBytes=$min_free \
     BlobStore__ScrubStartDelay=00:00:15 BlobStore__ScrubInterval=00:00:30 BlobStore__ScrubBytesPerSecond=$((16 * 1024 * 1024)) \
-    Sos__InternalToken="$INTERNAL_TOKEN" Sos__ReplicatorToken="$REPLICATOR_TOKEN" \
+    Sos__InternalToken="$INTERNAL_TOKEN" Sos__ReplicatorToken="$REPLICATOR_TOKEN" Sos__DeleteToken="$DELETE_TOKEN" \
     dotnet "$REPO/Sos.BlobServer/bin/Release/net10.0/Sos.BlobServer.dll" --urls "$(url_of "$i")" >>"$WORK/blob$i.log" 2>&1 &
   echo $! >"$PIDS/blob$i"
   disown $! # killed and restarted by the fault loops: no job notices from this shell
@@ -230,7 +233,7 @@ LOOP_NAME=$(basename "$LOOP_DEV")
 KERNEL_ERRORS_BEFORE=$(dmesg 2>/dev/null | grep -c "dev $LOOP_NAME" || true)
 
 for ((i = 0; i < BLOBS; i++)); do start_blob "$i"; done
-env "${COMMON[@]}" "${SERVERS[@]}" Sos__InternalToken="$INTERNAL_TOKEN" Upload__SpoolDirectory="$WORK/spool" Upload__MaxObjectBytes=$MAX_OBJECT \
+env "${COMMON[@]}" "${SERVERS[@]}" Sos__InternalToken="$DELETE_TOKEN" Upload__SpoolDirectory="$WORK/spool" Upload__MaxObjectBytes=$MAX_OBJECT \
   dotnet "$REPO/Sos.UploadApi/bin/Release/net10.0/Sos.UploadApi.dll" --urls "$UPLOAD_URL" >>"$WORK/upload.log" 2>&1 &
 echo $! >"$PIDS/upload"
 disown $!
@@ -358,7 +361,7 @@ in_foreground() { # NAME COMMAND...: runs it as a recorded child, returns its ex
 }
 load() { # SECONDS SEED
   in_foreground load "${CHAOS[@]}" load --upload "$UPLOAD_URL" --download "$DOWNLOAD_URL" --seconds "$1" --workers "$WORKERS" --seed "$2" \
-    --ledger "$WORK/ledger.jsonl" --counters "$WORK/load.json" --problems "$WORK/problems.jsonl"
+    --ledger "$WORK/ledger.jsonl" --deletes "$WORK/deletes.jsonl" --counters "$WORK/load.json" --problems "$WORK/problems.jsonl"
 }
 log "warm-up: ${WARMUP_SECONDS}s of load without faults"
 load "$WARMUP_SECONDS" "$((SEED + 1))" || log "the warm-up load ended with $?"
@@ -432,7 +435,7 @@ for ((i = 0; i < BLOBS; i++)); do blob_args+=(--blob "blob$i=$(url_of "$i")=$WOR
 log "auditing every acknowledged upload"
 audit_status=0
 in_foreground audit "${CHAOS[@]}" audit --download "$DOWNLOAD_URL" "${blob_args[@]}" --token "$INTERNAL_TOKEN" --min-copies $MIN_COPIES --workers "$WORKERS" \
-  --ledger "$WORK/ledger.jsonl" --counters "$WORK/load.json" --problems "$WORK/problems.jsonl" \
+  --ledger "$WORK/ledger.jsonl" --deletes "$WORK/deletes.jsonl" --counters "$WORK/load.json" --problems "$WORK/problems.jsonl" \
   --fact "duration_s=$((SECONDS - STARTED))" --fact "temp_files_left=$TEMP_LEFT" \
   --fact "fault.sigkill=$(count sigkill)" --fact "fault.flush_eio_windows=$(count flush-eio-window)" --fact "fault.flush_eio_injected=$injected" \
   --fact "fault.writeback_failure_windows=$(count writeback-failure-window)" --fact "fault.writeback_failure_skipped=$(count writeback-failure-skipped)" --fact "fault.writeback_kernel_errors=$KERNEL_ERRORS" \

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Sos.Core.BlobServers;
 using Sos.Core.Cluster;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
@@ -85,6 +86,20 @@ internal sealed class BlobServerAdapter(ClusterClient cluster, ILogger<BlobServe
         if (await cluster.ReleaseLeaseAsync(server, name, holder, cancellationToken) == LeaseStatus.Unavailable)
         {
             throw new ServerUnavailableException(server, $"give back the lease {name}");
+        }
+    }
+
+    public async Task<ReplicatorMark?> ReadMarkAsync(BlobServer server, CancellationToken cancellationToken)
+    {
+        var answer = await cluster.ReadSeenMarkAsync(server, cancellationToken);
+        return answer.Answered ? answer.Mark : throw new ServerUnavailableException(server, "give its replicator mark");
+    }
+
+    public async Task WriteMarkAsync(BlobServer server, DateTimeOffset seenAt, CancellationToken cancellationToken)
+    {
+        if (!await cluster.WriteSeenMarkAsync(server, seenAt, cancellationToken))
+        {
+            throw new ServerUnavailableException(server, "take its replicator mark");
         }
     }
 }

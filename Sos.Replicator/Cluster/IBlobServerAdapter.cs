@@ -1,3 +1,4 @@
+using Sos.Core.BlobServers;
 using Sos.Core.Cluster;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
@@ -39,4 +40,10 @@ internal interface IBlobServerAdapter
 
     /// <summary>Gives a lease back, so that the next pass need not wait for it to expire.</summary>
     Task ReleaseLeaseAsync(BlobServer server, string name, string holder, CancellationToken cancellationToken);
+
+    /// <summary>The replicator's "last seen" mark on the server, or null when it keeps none (an original sos blob server).</summary>
+    Task<ReplicatorMark?> ReadMarkAsync(BlobServer server, CancellationToken cancellationToken);
+
+    /// <summary>Marks the server seen by the pass that started at <paramref name="seenAt"/>.</summary>
+    Task WriteMarkAsync(BlobServer server, DateTimeOffset seenAt, CancellationToken cancellationToken);
 }

@@ -4,8 +4,8 @@ namespace Sos.Replicator.Control;
 
 /// <summary>
 /// The replicator is healthy when its last pass left every object at its minimum copies. A
-/// pass that could not list a server, left objects short, or found one server configured under
-/// two names makes it unhealthy until a pass
+/// pass that could not list a server, found one stale, left objects short, or found one server
+/// configured under two names makes it unhealthy until a pass
 /// succeeds: the dashboard then shows at a glance that the store is not whole.
 /// </summary>
 internal sealed class LastPassHealthCheck(LastPass lastPass) : IHealthCheck
@@ -19,7 +19,7 @@ internal sealed class LastPassHealthCheck(LastPass lastPass) : IHealthCheck
                 $"Last pass: {report.Objects} objects, all at {report.MinCopies} copies; {report.Copies} copies made."),
             { Report: { } report } => HealthCheckResult.Unhealthy(
                 $"Last pass: {report.UnderReplicatedAfter} objects below {report.MinCopies} copies, "
-                + $"{report.UnlistedServers} of {report.Servers} servers not listed, {report.ConfigurationErrors.Count} configuration errors, {report.Failures} failures."),
+                + $"{report.UnlistedServers} of {report.Servers} servers not listed, {report.StaleServers.Count} stale, {report.ConfigurationErrors.Count} configuration errors, {report.Failures} failures."),
             _ => HealthCheckResult.Healthy(),
         });
 }

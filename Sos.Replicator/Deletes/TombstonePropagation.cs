@@ -12,9 +12,18 @@ namespace Sos.Replicator.Deletes;
 /// on refuses older copies, so no repair can bring the object back), and collects the tombstones
 /// that every server holds once their grace period has passed (<see cref="TombstonePlan"/>).
 /// </summary>
-internal sealed partial class TombstonePropagation(ClusterClient cluster, TimeProvider time, ILogger<TombstonePropagation> logger)
+internal sealed partial class TombstonePropagation(ClusterClient cluster, ILogger<TombstonePropagation> logger)
 {
-    public async Task<TombstoneReport> RunAsync(TimeSpan grace, int pageSize, bool dryRun, CancellationToken cancellationToken)
+    /// <param name="passStarted">
+    /// The pass's start, the clock collections are judged by: the same instant the pass marks
+    /// servers with, so a tombstone collected is always older than the grace before every mark
+    /// the pass leaves.
+    /// </param>
+    /// <param name="grace">How long after a delete its tombstone is kept at least.</param>
+    /// <param name="pageSize">Tombstones asked of a server per listing request.</param>
+    /// <param name="dryRun">List and plan only.</param>
+    /// <param name="cancellationToken">Stops the step.</param>
+    public async Task<TombstoneReport> RunAsync(DateTimeOffset passStarted, TimeSpan grace, int pageSize, bool dryRun, CancellationToken cancellationToken)
     {
         using var activity = ReplicatorTelemetry.Source.StartActivity("sos.replicator.tombstones");
         var listed = new Dictionary<BlobServer, IReadOnlyDictionary<ObjectId, HybridTimestamp>>();
@@ -29,9 +38,15 @@ internal sealed partial class TombstonePropagation(ClusterClient cluster, TimePr
                 LogUnlisted(logger, server.Name);
             }
         }
-        var plan = TombstonePlan.Make(cluster.Servers, listed, time.GetUtcNow(), grace);
+        var plan = TombstonePlan.Make(cluster.Servers, listed, passStarted, grace);
         int spread = 0, failed = 0, collected = 0;
-        if (!dryRun)
+        // A server is caught up once it was listed and took every tombstone it lacked.
+        var caughtUp = new HashSet<BlobServer>(listed.Keys);
+        if (dryRun)
+        {
+            caughtUp.ExceptWith(plan.Spreads.Select(write => write.Server));
+        }
+        else
         {
             foreach (var write in plan.Spreads)
             {
@@ -39,6 +54,7 @@ internal sealed partial class TombstonePropagation(ClusterClient cluster, TimePr
                 if (reply is null)
                 {
                     failed++;
+                    caughtUp.Remove(write.Server);
                     continue;
                 }
                 spread++;
@@ -65,7 +81,7 @@ internal sealed partial class TombstonePropagation(ClusterClient cluster, TimePr
         activity?.SetTag("sos.tombstones.held", plan.Held);
         activity?.SetTag("sos.tombstones.spread", spread);
         activity?.SetTag("sos.tombstones.collected", collected);
-        return new TombstoneReport(plan.Held, spread, collected, failed, cluster.Servers.Count - listed.Count);
+        return new TombstoneReport(plan.Held, spread, collected, failed, cluster.Servers.Count - listed.Count, caughtUp);
     }
 
     private async Task<IReadOnlyDictionary<ObjectId, HybridTimestamp>?> ListAsync(BlobServer server, int pageSize, CancellationToken cancellationToken)

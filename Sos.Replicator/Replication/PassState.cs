@@ -9,4 +9,9 @@ namespace Sos.Replicator.Replication;
 /// Servers that gave no identity (an original sos blob server has no verify either: its 404
 /// would read as "no copy"), as holder bits: a verify pass counts none of their copies.
 /// </param>
-internal sealed record PassState(ReplicationPlanner Planner, PassTally Tally, RebalanceLease? Lease, VerifyBudget Budget, ulong CannotVerify);
+/// <param name="Stale">Servers away longer than the tombstone grace, as holder bits: not listed, their content unknown.</param>
+internal sealed record PassState(ReplicationPlanner Planner, PassTally Tally, RebalanceLease? Lease, VerifyBudget Budget, ulong CannotVerify, ulong Stale = 0)
+{
+    /// <summary>Servers whose copies the pass cannot know: those whose listing failed so far, and the stale ones.</summary>
+    public ulong Unknown => Tally.Unlisted | Stale;
+}

@@ -59,7 +59,14 @@ internal static partial class ReplicationLog
         {
             UnlistedServers(logger, report.UnlistedServers, report.Servers);
         }
+        if (report.StaleServers.Count > 0)
+        {
+            StaleServers(logger, report.StaleServers.Count, report.Servers, string.Join("; ", report.StaleServers));
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Stale} of {Servers} blob servers are stale, their copies not trusted: {Lines}. Wipe each, or check its objects against the other servers and accept it, before it rejoins")]
+    public static partial void StaleServers(ILogger logger, int stale, int servers, string lines);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Only {Servers} blob servers, cannot keep {MinCopies} copies of each object: the pass copies what it can but cannot succeed")]
     public static partial void TooFewServers(ILogger logger, int servers, int minCopies);

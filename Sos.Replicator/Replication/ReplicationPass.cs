@@ -5,6 +5,7 @@ using Sos.Core.BlobServers;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
 using Sos.Replicator.Cluster;
+using Sos.Replicator.Freshness;
 
 namespace Sos.Replicator.Replication;
 
@@ -19,13 +20,25 @@ namespace Sos.Replicator.Replication;
 internal sealed class ReplicationPass(
     IBlobServerAdapter blobServers, BlobCluster cluster, ReplicationSettings settings, TimeProvider time, ILogger<ReplicationPass> logger)
 {
-    public async Task<ReplicationReport> RunAsync(CancellationToken cancellationToken)
+    /// <summary>A pass that marks every fresh server it reaches (no delete step ran before it).</summary>
+    public Task<ReplicationReport> RunAsync(CancellationToken cancellationToken) => RunAsync(time.GetUtcNow(), caughtUp: null, cancellationToken);
+
+    /// <param name="passStarted">When the pass began (before its delete step listed the tombstones): the mark it leaves.</param>
+    /// <param name="caughtUp">The servers the delete step brought every tombstone to (null: all); only those are marked.</param>
+    /// <param name="cancellationToken">Stops the pass.</param>
+    public async Task<ReplicationReport> RunAsync(DateTimeOffset passStarted, IReadOnlySet<BlobServer>? caughtUp, CancellationToken cancellationToken)
     {
         using var activity = ReplicatorTelemetry.Source.StartActivity("sos.replicate.pass");
         activity?.SetTag("sos.dry_run", settings.DryRun);
         activity?.SetTag("sos.verify", settings.Verify);
         var started = time.GetTimestamp();
         var view = await ClusterView.ReadAsync(blobServers, cluster.Servers, logger, cancellationToken);
+        // Before any copy: a stale server's copies may be of objects deleted while it was away.
+        var freshness = await FreshnessCheck.JudgeAsync(blobServers, view.Servers, settings.TombstoneGrace, logger, cancellationToken);
+        if (!settings.DryRun)
+        {
+            await FreshnessCheck.MarkAsync(blobServers, freshness.Markable.Where(server => caughtUp?.Contains(server) ?? true), passStarted, logger, cancellationToken);
+        }
         var tally = new PassTally();
         string? withheld = null;
         RebalanceLease? lease = null;
@@ -47,7 +60,8 @@ internal sealed class ReplicationPass(
             {
                 ReplicationLog.CannotVerify(logger, string.Join(", ", view.Unidentified));
             }
-            var state = new PassState(planner, tally, lease, new VerifyBudget(settings.VerifyMaxBytes), cannotVerify);
+            var stale = freshness.Stale.Keys.Aggregate(0UL, (mask, server) => mask | planner.BitOf(server));
+            var state = new PassState(planner, tally, lease, new VerifyBudget(settings.VerifyMaxBytes), cannotVerify, stale);
             await RunObjectsAsync(state, cancellationToken);
             if (lease is not null && !lease.IsHeld)
             {
@@ -69,6 +83,7 @@ internal sealed class ReplicationPass(
             tally.UnderBefore, tally.Misplaced, tally.Copies, tally.Bytes, tally.Removed, tally.Failures, underAfter, duration)
         {
             ConfigurationErrors = view.ConfigurationErrors,
+            StaleServers = [.. freshness.Stale.Select(pair => $"{pair.Key} {pair.Value}")],
             RebalanceWithheld = withheld,
             Verify = settings.Verify,
             VerifiedCopies = tally.VerifiedCopies,
@@ -126,7 +141,7 @@ internal sealed class ReplicationPass(
             {
                 await foreach (var listed in census)
                 {
-                    if (Plan(state, listed.Id, listed.Holders, state.Tally.Unlisted) is { } item)
+                    if (Plan(state, listed.Id, listed.Holders, state.Unknown) is { } item)
                     {
                         ReportPlan(item, state.Tally);
                     }
@@ -157,7 +172,10 @@ internal sealed class ReplicationPass(
     private async IAsyncEnumerable<ListedObject> CensusAsync(PassState state, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var servers = state.Planner.Servers;
-        var listings = servers.Select(server => ListServerAsync(server, cancellationToken)).ToList();
+        // A stale server is not listed: none of its copies is counted, copied from, or sent more.
+        var listings = servers.Select((server, index) => (state.Stale & ReplicationPlanner.Bit(index)) != 0
+            ? AsyncEnumerable.Empty<ObjectId>()
+            : ListServerAsync(server, cancellationToken)).ToList();
         var census = ListingMerge.MergeAsync(listings, (index, error) =>
         {
             // What it did list stays counted (those copies exist); the pass goes on without the rest.
@@ -168,7 +186,7 @@ internal sealed class ReplicationPass(
         await foreach (var listed in census)
         {
             state.Tally.Listed();
-            if (settings.Verify || settings.DryRun || state.Planner.Decide(listed.Id, listed.Holders, state.Tally.Unlisted) is not null)
+            if (settings.Verify || settings.DryRun || state.Planner.Decide(listed.Id, listed.Holders, state.Unknown) is not null)
             {
                 yield return listed;
             }
@@ -242,7 +260,7 @@ internal sealed class ReplicationPass(
     private async Task HandleAsync(ListedObject listed, PassState state, CancellationToken cancellationToken)
     {
         var held = listed.Holders;
-        var unknown = state.Tally.Unlisted;
+        var unknown = state.Unknown;
         ulong verified = 0;
         if (settings.Verify)
         {

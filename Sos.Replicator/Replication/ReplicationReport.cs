@@ -32,6 +32,12 @@ internal sealed record ReplicationReport(
     /// <summary>Mistakes in the configured servers that the pass found (one server under two names).</summary>
     public IReadOnlyList<string> ConfigurationErrors { get; init; } = [];
 
+    /// <summary>
+    /// Servers away longer than the tombstone grace, one line each (name and why): their copies
+    /// were neither counted nor copied from, since they may be of objects deleted meanwhile.
+    /// </summary>
+    public IReadOnlyList<string> StaleServers { get; init; } = [];
+
     /// <summary>Why a <c>--rebalance</c> pass removed nothing, or stopped removing; null when it could rebalance or was not asked to.</summary>
     public string? RebalanceWithheld { get; init; }
 
@@ -57,10 +63,10 @@ internal sealed record ReplicationReport(
 
     /// <summary>
     /// Whether every object is (in a dry run: already was) at its minimum copies, and the pass
-    /// could tell: a server that could not be listed, too few servers, or one server configured
-    /// under two names means it cannot claim so.
+    /// could tell: a server that could not be listed, a stale server, too few servers, or one
+    /// server configured under two names means it cannot claim so.
     /// </summary>
-    public bool AtMinimum => !TooFewServers && UnlistedServers == 0 && UnderReplicatedAfter == 0 && ConfigurationErrors.Count == 0;
+    public bool AtMinimum => !TooFewServers && UnlistedServers == 0 && StaleServers.Count == 0 && UnderReplicatedAfter == 0 && ConfigurationErrors.Count == 0;
 
     /// <summary>Whether every object's copies were verified, when the pass was asked to verify them.</summary>
     public bool FullyVerified => !Verify || BeyondVerifyBudget == 0;

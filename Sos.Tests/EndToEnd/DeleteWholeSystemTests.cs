@@ -1,56 +1,93 @@
 using System.Net;
 using System.Net.Http.Json;
 using Sos.Core.BlobServers;
+using Xunit.Abstractions;
 
 namespace Sos.Tests.EndToEnd;
 
-/// <summary>A delete that a stopped blob server missed, on the outage app.</summary>
-[Collection(OutageAppDefinition.Name)]
+/// <summary>Deletes on a whole, running cluster: what a later upload or a racing one does to them.</summary>
+[Collection(SosAppDefinition.Name)]
 [Trait("Category", "WholeSystem")]
-public sealed class DeleteWholeSystemTests(OutageAppFixture app)
+public sealed class DeleteWholeSystemTests(SosAppFixture sos, ITestOutputHelper output)
 {
-    private readonly SosAppFixture _sos = app.Sos;
-
     [Fact]
-    public async Task ADeleteMadeWhileAHolderWasStoppedStaysAfterItReturnsAndOnePassTakesItsCopyOffItsDisk()
+    public async Task AnObjectUploadedAgainAfterItsDeleteIsServedAgainWithItsCopiesAndAPassKeepsThem()
     {
-        // Larger than the download cache's objects: every fetch asks the blob servers.
-        var bytes = SosAppFixture.RandomBytes(100_000);
-        string id;
-        using (var uploaded = await _sos.Upload.PostAsync("/upload", new ByteArrayContent(bytes)))
+        var bytes = SosAppFixture.RandomBytes(30_000);
+        var id = await UploadAsync(bytes);
+        using (var deleted = await sos.Upload.DeleteAsync($"/upload/{id}"))
         {
-            Assert.Equal(HttpStatusCode.OK, uploaded.StatusCode);
-            id = (await uploaded.Content.ReadFromJsonAsync<StoredObject>())!.Id;
-        }
-        var away = _sos.ServersHolding(id)[0];
-        await _sos.StopBlobServerAsync(away);
-        try
-        {
-            using var deleted = await _sos.Upload.DeleteAsync($"/upload/{id}");
             Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         }
-        finally
+        using (var gone = await sos.Download.GetAsync($"/fetch/{id}"))
         {
-            await _sos.StartBlobServerAsync(away);
-        }
-        // Back with its copy, which the delete never reached.
-        Assert.True(File.Exists(_sos.CopyPath(away, id)));
-
-        var (exitCode, output) = await _sos.RunReplicatorAsync();
-
-        Assert.True(exitCode == 0, output);
-        Assert.Empty(_sos.ServersHolding(id));
-        using var fetched = await _sos.Download.GetAsync($"/fetch/{id}");
-        Assert.Equal(HttpStatusCode.NotFound, fetched.StatusCode);
-        for (var server = 0; server < SosAppFixture.BlobServerCount; server++)
-        {
-            using var head = await _sos.BlobServer(server).SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/blob/{id}"));
-            Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         }
 
-        // A second pass finds nothing to restore either.
-        var (again, againOutput) = await _sos.RunReplicatorAsync();
-        Assert.True(again == 0, againOutput);
-        Assert.Empty(_sos.ServersHolding(id));
+        Assert.Equal(id, await UploadAsync(bytes));
+        var (exitCode, report) = await sos.RunReplicatorAsync();
+
+        Assert.True(exitCode == 0, report);
+        using var fetched = await sos.Download.GetAsync($"/fetch/{id}");
+        Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+        Assert.Equal(bytes, await fetched.Content.ReadAsByteArrayAsync());
+        var holders = sos.ServersHolding(id);
+        Assert.True(holders.Length >= 2, $"{holders.Length} copies after the pass");
+        Assert.All(holders, server => Assert.Equal(bytes, File.ReadAllBytes(sos.CopyPath(server, id))));
+    }
+
+    [Fact]
+    public async Task AnUploadAndADeleteOfOneIdRacingEndTheSameOnEveryServerAfterAPassAsTheLaterOneDecides()
+    {
+        const int Rounds = 20;
+        var objects = new List<(string Id, byte[] Bytes)>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            var bytes = SosAppFixture.RandomBytes(2000 + round);
+            var id = await UploadAsync(bytes);
+            // The same bytes again and their delete, at once: either may be stamped later.
+            var upload = sos.Upload.PostAsync("/upload", new ByteArrayContent(bytes));
+            var delete = sos.Upload.DeleteAsync($"/upload/{id}");
+            using var uploaded = await upload;
+            using var deleted = await delete;
+            Assert.True(uploaded.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"upload answered {uploaded.StatusCode}");
+            Assert.True(deleted.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"delete answered {deleted.StatusCode}");
+            objects.Add((id, bytes));
+        }
+
+        var (exitCode, report) = await sos.RunReplicatorAsync();
+
+        Assert.True(exitCode == 0, report);
+        var kept = 0;
+        foreach (var (id, bytes) in objects)
+        {
+            var records = await Task.WhenAll(Enumerable.Range(0, SosAppFixture.BlobServerCount).Select(server => ServerRecord.ReadAsync(sos, server, id)));
+            var newestCopy = records.Max(record => record.CopyStamp);
+            var newestTombstone = records.Max(record => record.TombstoneStamp);
+            using var fetched = await sos.Download.GetAsync($"/fetch/{id}");
+            if (newestTombstone > (newestCopy ?? long.MinValue))
+            {
+                // The delete is later: every server holds that tombstone and no copy.
+                Assert.All(records, record => Assert.Equal(new ServerRecord(null, newestTombstone), record));
+                Assert.Equal(HttpStatusCode.NotFound, fetched.StatusCode);
+            }
+            else
+            {
+                // The upload is later: its copies are where they belong, and no server's tombstone is as late as any of them.
+                kept++;
+                Assert.True(records.Count(record => record.CopyStamp is not null) >= 2, $"{id} is short of copies");
+                Assert.All(records, record => Assert.True(record.TombstoneStamp is null || record.TombstoneStamp < records.Min(r => r.CopyStamp ?? long.MaxValue)));
+                Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+                Assert.Equal(bytes, await fetched.Content.ReadAsByteArrayAsync());
+            }
+        }
+        output.WriteLine($"{Rounds} races: the upload was later in {kept}, the delete in {Rounds - kept}");
+    }
+
+    private async Task<string> UploadAsync(byte[] bytes)
+    {
+        using var response = await sos.Upload.PostAsync("/upload", new ByteArrayContent(bytes));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<StoredObject>())!.Id;
     }
 }

@@ -1,3 +1,6 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+
 namespace Sos.Tests.EndToEnd;
 
 /// <summary>
@@ -6,13 +9,17 @@ namespace Sos.Tests.EndToEnd;
 /// (<see cref="SosAppFixture.RestoreBlobServersAsync"/>), so the tests run in any order; each
 /// checks only the objects it uploaded itself. It takes objects of about a hundred MiB, for uploads
 /// and downloads cut by a dying server, and keeps the blob servers' default scrub, which nothing
-/// here waits for.
+/// here waits for. The download API rechecks cached objects after <see cref="RecheckAfter"/>, so
+/// a test sees a delete reach its cache quickly.
 /// </summary>
 public sealed class OutageAppFixture : IAsyncLifetime
 {
     public const long MaxObjectBytes = 128L * 1024 * 1024;
 
-    public SosAppFixture Sos { get; } = SosAppFixture.CreateOwn(MaxObjectBytes, scrubContinuously: false);
+    public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(1);
+
+    public SosAppFixture Sos { get; } = SosAppFixture.CreateOwn(MaxObjectBytes, scrubContinuously: false, configure: app =>
+        app.CreateResourceBuilder<ProjectResource>("download").WithEnvironment("Download__Cache__RecheckAfter", RecheckAfter.ToString()));
 
     public Task InitializeAsync() => Sos.InitializeAsync();
 

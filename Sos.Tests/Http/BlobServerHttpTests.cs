@@ -189,6 +189,31 @@ public sealed class BlobServerHttpTests : IDisposable
         Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
     }
 
+    [Fact]
+    public async Task TheReplicatorsMarkNeedsItsTokenOnlyMovesForwardAndOutlivesARestart()
+    {
+        var server = Start(withTokens: true);
+        var seen = DateTimeOffset.Parse("2026-02-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+        using var readWrite = await Client(server, InternalToken).GetAsync("/replicator/seen");
+        var unmarked = await Client(server, ReplicatorToken).GetFromJsonAsync<Core.BlobServers.ReplicatorMark>("/replicator/seen");
+        using var marked = await Client(server, ReplicatorToken).PutAsJsonAsync("/replicator/seen", new Core.BlobServers.ReplicatorMark(seen));
+        using var earlier = await Client(server, ReplicatorToken).PutAsJsonAsync("/replicator/seen", new Core.BlobServers.ReplicatorMark(seen.AddDays(-1)));
+
+        Assert.Equal(HttpStatusCode.Forbidden, readWrite.StatusCode);
+        Assert.Null(unmarked!.SeenAt);
+        Assert.NotNull(unmarked.CreatedAt);
+        Assert.Equal(HttpStatusCode.OK, marked.StatusCode);
+        Assert.Equal(seen, (await earlier.Content.ReadFromJsonAsync<Core.BlobServers.ReplicatorMark>())!.SeenAt);
+        var restarted = await Client(Start(withTokens: true), ReplicatorToken).GetFromJsonAsync<Core.BlobServers.ReplicatorMark>("/replicator/seen");
+        Assert.Equal(seen, restarted!.SeenAt);
+
+        // No body: an operator accepting the server back marks it now.
+        using var accepted = await Client(server, ReplicatorToken).PutAsync("/replicator/seen", content: null);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.True((await accepted.Content.ReadFromJsonAsync<Core.BlobServers.ReplicatorMark>())!.SeenAt > DateTimeOffset.UtcNow.AddMinutes(-5));
+    }
+
     [Theory]
     [InlineData("caf\u00e9")]
     [InlineData("a\u0001b")]

@@ -1,3 +1,4 @@
+using Sos.Core.BlobServers;
 using Sos.Core.Cluster;
 using Sos.Core.Objects;
 using Sos.Replicator.Cluster;
@@ -142,6 +143,25 @@ internal sealed class FakeBlobServers : IBlobServerAdapter
         }
     }
 
+    public Task<ReplicatorMark?> ReadMarkAsync(BlobServer server, CancellationToken cancellationToken)
+    {
+        var target = Reach(server);
+        lock (_lock)
+        {
+            return Task.FromResult(target.KeepsMarks ? new ReplicatorMark(target.SeenAt, target.CreatedAt) : null);
+        }
+    }
+
+    public Task WriteMarkAsync(BlobServer server, DateTimeOffset seenAt, CancellationToken cancellationToken)
+    {
+        var target = Reach(server);
+        lock (_lock)
+        {
+            target.SeenAt = target.SeenAt is { } held && held > seenAt ? held : seenAt;
+            return Task.CompletedTask;
+        }
+    }
+
     /// <summary>Good copies of <paramref name="id"/> across the distinct servers.</summary>
     public int GoodCopies(ObjectId id)
     {
@@ -179,5 +199,13 @@ internal sealed class FakeBlobServers : IBlobServerAdapter
 
         /// <summary>Stores a copy, then the answer is lost: the replicator sees a failed copy.</summary>
         public bool FailsAfterStoring { get; set; }
+
+        /// <summary>A server with <c>/replicator/seen</c>: any with an identity (an original one has neither).</summary>
+        public bool KeepsMarks { get; set; } = identity.Length > 0;
+
+        /// <summary>The replicator's mark: the start of the last pass that marked it.</summary>
+        public DateTimeOffset? SeenAt { get; set; }
+
+        public DateTimeOffset? CreatedAt { get; set; }
     }
 }

@@ -321,6 +321,53 @@ public sealed class ReplicationPassTests
     /// waits while the second pass runs whole: the interleaving in which, without a lease, each
     /// removes the copies the other keeps.
     /// </summary>
+    [Fact]
+    public async Task AStaleServersCopyIsNeitherCountedNorCopiedFromAndThePassReportsItAndExitsOne()
+    {
+        var (fake, cluster) = FiveServerCluster();
+        var now = DateTimeOffset.UtcNow;
+        foreach (var server in cluster.Servers)
+        {
+            fake[server].SeenAt = now - TimeSpan.FromMinutes(15);
+        }
+        // An object deleted while its one holder was away, its tombstones collected since.
+        var resurrectable = Id("deleted while away");
+        var away = cluster.Rank(resurrectable)[0];
+        fake[away].Good.Add(resurrectable);
+        fake[away].SeenAt = now - TimeSpan.FromDays(8);
+        // An object the stale server prefers most, with one copy elsewhere: made whole without it.
+        var live = Enumerable.Range(0, 1000).Select(i => Id($"live {i}")).First(id => cluster.Rank(id)[0] == away);
+        fake[cluster.Rank(live)[1]].Good.Add(live);
+
+        var report = await Pass(fake, cluster, new ReplicationSettings(DryRun: false, Parallelism: 2)).RunAsync(now, caughtUp: null, CancellationToken.None);
+
+        Assert.Equal([away], cluster.Servers.Where(server => fake[server].Good.Contains(resurrectable)));
+        Assert.Equal(2, fake.GoodCopies(live));
+        Assert.DoesNotContain(live, fake[away].Good); // sent nothing either
+        Assert.Contains(report.StaleServers, line => line.Contains(away.Name, StringComparison.Ordinal));
+        Assert.Equal(ExitCodes.BelowMinimum, ExitCodes.Of(report));
+        // It is not marked, so it stays stale; the others are marked with the pass's start.
+        Assert.Equal(now - TimeSpan.FromDays(8), fake[away].SeenAt);
+        Assert.All(cluster.Servers.Where(server => server != away), server => Assert.Equal(now, fake[server].SeenAt));
+    }
+
+    [Fact]
+    public async Task APassMarksOnlyTheServersItBroughtEveryDeleteToAndADryRunMarksNone()
+    {
+        var (fake, cluster) = FiveServerCluster();
+        var now = DateTimeOffset.UtcNow;
+        var caughtUp = cluster.Servers.Skip(1).ToHashSet();
+
+        await Pass(fake, cluster, new ReplicationSettings(DryRun: true, Parallelism: 2)).RunAsync(now, caughtUp, CancellationToken.None);
+        Assert.All(cluster.Servers, server => Assert.Null(fake[server].SeenAt));
+
+        var report = await Pass(fake, cluster, new ReplicationSettings(DryRun: false, Parallelism: 2)).RunAsync(now, caughtUp, CancellationToken.None);
+
+        Assert.Null(fake[cluster.Servers[0]].SeenAt);
+        Assert.All(caughtUp, server => Assert.Equal(now, fake[server].SeenAt));
+        Assert.Empty(report.StaleServers);
+    }
+
     private static async Task<(ReplicationReport First, ReplicationReport Second)> InterleavedPassesAsync(
         FakeBlobServers fake, BlobCluster first, BlobCluster second)
     {

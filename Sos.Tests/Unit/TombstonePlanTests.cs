@@ -56,6 +56,23 @@ public sealed class TombstonePlanTests
         Assert.Empty(unlisted.Collections);
     }
 
+    [Fact]
+    public void AServerHoldingAnEarlierDeleteLacksTheLaterOneWhichIsCollectedOnlyOnceEveryServerHoldsIt()
+    {
+        var first = HybridTimestamp.FromTime(_time.GetUtcNow());
+        _time.Advance(TimeSpan.FromDays(1));
+        var again = HybridTimestamp.FromTime(_time.GetUtcNow());
+        _time.Advance(Grace * 2);
+
+        var behind = TombstonePlan.Make(Servers, Listed([(0, again), (1, again), (2, first)], []), _time.GetUtcNow(), Grace);
+        var caughtUp = TombstonePlan.Make(Servers, Listed([(0, again), (1, again), (2, again)], []), _time.GetUtcNow(), Grace);
+
+        // Forgetting "first" everywhere would leave blob2 free to take a copy written between the two deletes.
+        Assert.Equal([new TombstoneSpread(Servers[2], Id, again)], behind.Spreads);
+        Assert.Empty(behind.Collections);
+        Assert.Equal([(Id, again)], caughtUp.Collections);
+    }
+
     /// <summary>Servers that listed the tombstone (with its timestamp) and servers that listed none.</summary>
     private static Dictionary<Core.Placement.BlobServer, IReadOnlyDictionary<ObjectId, HybridTimestamp>> Listed((int Server, HybridTimestamp Stamp)[] holding, int[] empty)
     {

@@ -9,18 +9,58 @@ namespace Sos.Chaos;
 /// acknowledged object must be served by the download API with its bytes and first metadata
 /// (a few tries, since a fetch that finds a bad copy may fail once while it is quarantined), and
 /// must have at least the minimum of good copies on the blob servers' disks: the file's bytes
-/// hash to the id, and the server's HEAD answers the first metadata.
+/// hash to the id, and the server's HEAD answers the first metadata. Each id whose last word was
+/// an acknowledged delete must answer 404 and have no copy on any server's disk: a delete once
+/// acknowledged is never undone.
 /// </summary>
 internal sealed class AuditRun(AuditSettings settings, Tally tally, ChaosClient client)
 {
     private const int Attempts = 3;
 
-    public async Task RunAsync(IReadOnlyList<ChaosObject> objects, CancellationToken cancellationToken)
+    public async Task RunAsync(IReadOnlyList<ChaosObject> acknowledged, IReadOnlyList<DeleteRecord> deletes, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(objects, new ParallelOptions { MaxDegreeOfParallelism = settings.Parallelism, CancellationToken = cancellationToken },
-            async (target, token) => await AuditAsync(target, token));
+        // An unacknowledged delete, or a failed upload after one, may or may not have taken effect.
+        var unknown = deletes.Where(record => record.Outcome != DeleteRecord.Deleted).Select(record => record.Id).ToHashSet(StringComparer.Ordinal);
+        var lastUpload = acknowledged.GroupBy(target => target.Id, StringComparer.Ordinal).ToDictionary(group => group.Key, group => group.MaxBy(target => target.AckedAt)!, StringComparer.Ordinal);
+        var lastDelete = deletes.Where(record => record.Outcome == DeleteRecord.Deleted)
+            .GroupBy(record => record.Id, StringComparer.Ordinal).ToDictionary(group => group.Key, group => group.Max(record => record.At), StringComparer.Ordinal);
+        var live = lastUpload.Values.Where(target => !unknown.Contains(target.Id) && !(lastDelete.TryGetValue(target.Id, out var at) && at > target.AckedAt)).ToList();
+        var deleted = lastDelete.Where(pair => !unknown.Contains(pair.Key) && !(lastUpload.TryGetValue(pair.Key, out var target) && target.AckedAt > pair.Value))
+            .Select(pair => pair.Key).ToList();
+        tally.Add("fate_unknown", unknown.Count);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = settings.Parallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(live, options, async (target, token) => await AuditAsync(target, token));
+        await Parallel.ForEachAsync(deleted, options, async (id, token) => await AuditDeletedAsync(id, token));
         tally.Add("audit_ms", stopwatch.ElapsedMilliseconds);
+    }
+
+    /// <summary>A deleted id: 404 from the download API (a few tries while it answers 5xx), and no copy on any disk.</summary>
+    private async Task AuditDeletedAsync(string id, CancellationToken cancellationToken)
+    {
+        tally.Add("audited_deleted");
+        var url = new Uri(settings.DownloadApi, $"fetch/{id}");
+        System.Net.HttpStatusCode? status = null;
+        for (var attempt = 1; attempt <= Attempts; attempt++)
+        {
+            status = await client.StatusAsync(url, cancellationToken);
+            if (status is not (null or >= System.Net.HttpStatusCode.InternalServerError))
+            {
+                break;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+        }
+        var problems = new List<string>();
+        if (status != System.Net.HttpStatusCode.NotFound)
+        {
+            problems.Add($"the download API answered {(status is { } code ? ((int)code).ToString(CultureInfo.InvariantCulture) : "nothing")}, not 404");
+        }
+        problems.AddRange(settings.Servers.Where(server => File.Exists(server.PathOf(id))).Select(server => $"a copy on {server.Name}'s disk"));
+        if (problems.Count > 0)
+        {
+            tally.Add("deletes_undone");
+            tally.Wrong("deletes_undone_detail", "acknowledged delete", id, "cluster", string.Join("; ", problems));
+        }
     }
 
     private async Task AuditAsync(ChaosObject target, CancellationToken cancellationToken)

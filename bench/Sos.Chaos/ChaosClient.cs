@@ -52,6 +52,34 @@ internal sealed class ChaosClient : IDisposable
         }
     }
 
+    /// <summary>Deletes an object through the upload API: the status (null with the error when there was no answer).</summary>
+    public async Task<(HttpStatusCode? Status, string? Error)> DeleteAsync(Uri uploadApi, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.DeleteAsync(new Uri(uploadApi, $"upload/{id}"), cancellationToken);
+            return (response.StatusCode, null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return (null, ex.GetType().Name);
+        }
+    }
+
+    /// <summary>The status of a GET whose body does not matter (a deleted object's), null when there was no answer.</summary>
+    public async Task<HttpStatusCode?> StatusAsync(Uri url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return response.StatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A whole GET, or a range of it: bytes compared with the seed, headers with the first metadata.</summary>
     public async Task<FetchResult> FetchAsync(Uri url, ChaosObject expected, (long From, long To)? range, bool publicFetch, string? token, CancellationToken cancellationToken)
     {

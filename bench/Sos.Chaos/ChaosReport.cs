@@ -21,7 +21,8 @@ internal static class ChaosReport
         var lost = A("lost");
         var underMin = A("under_min_copies");
         var tempLeft = F("temp_files_left");
-        var failed = lost > 0 || wrong > 0 || underMin > 0 || tempLeft > 0;
+        var undone = A("deletes_undone");
+        var failed = lost > 0 || wrong > 0 || underMin > 0 || tempLeft > 0 || undone > 0;
         var badCopies = audit.Where(pair => pair.Key.StartsWith("bad_copy.", StringComparison.Ordinal))
             .ToDictionary(pair => pair.Key["bad_copy.".Length..], pair => pair.Value);
         var faults = facts.Where(pair => pair.Key.StartsWith("fault.", StringComparison.Ordinal))
@@ -37,6 +38,8 @@ internal static class ChaosReport
             ("  acknowledged", $"{L("acknowledged")}"),
             ("  not acknowledged", $"{L("uploads_failed")} {Breakdown(load, "upload_failed_")}"),
             ("  hostile re-uploads", $"{L("hostile_reuploads")}: refused (400) {L("hostile_refused")}, accepted {L("hostile_accepted")}, failed {L("hostile_failed")} {Breakdown(load, "hostile_failed_")}"),
+            ("  deletes: acknowledged / not", $"{L("deletes")}: {L("deletes_acknowledged")} / {L("deletes_failed")} {Breakdown(load, "delete_failed_")}"),
+            ("  uploads again after a delete: acknowledged / not", $"{L("uploads_after_delete")}: {L("uploads_after_delete_acknowledged")} / {L("uploads_after_delete_failed")}"),
             ("  fetches (whole / range / after re-upload)", $"{L("fetch_whole")} / {L("fetch_range")} / {L("fetch_after_hostile")}"),
             ("  fetch outcomes", $"ok {L("fetch_ok")}, wrong {L("fetch_wrong")}, cut short {L("fetch_aborted")}, unavailable {L("fetch_unavailable")}, 404 {L("fetch_notfound")}, other {L("fetch_unexpected")}"),
             ("mean ms (upload / re-upload / fetch)", $"{Mean(load, "upload")} / {Mean(load, "reupload")} / {Mean(load, "fetch")}"),
@@ -44,7 +47,8 @@ internal static class ChaosReport
             ("faults", string.Join(", ", faults.Select(pair => $"{pair.Key} {pair.Value}"))),
             ("replicators", string.Join(", ", replicator.Select(pair => $"{pair.Key} {pair.Value}"))),
             ("final pass", $"{facts.GetValueOrDefault("final_pass", "?")} (exit {facts.GetValueOrDefault("final_pass_exit", "?")}: {FinalPassMeaning(facts.GetValueOrDefault("final_pass_exit"))})"),
-            ("audited objects", $"{A("audited")}"),
+            ("audited objects (live / deleted / fate unknown)", $"{A("audited")} / {A("audited_deleted")} / {A("fate_unknown")}"),
+            ("DELETES UNDONE (served or on disk at the end)", $"{undone}"),
             ("LOST (not served right at the end)", $"{lost}"),
             ("WRONG bytes or headers served (run / end)", $"{wrong} ({L("wrong")} / {A("final_wrong")})"),
             ($"below {minCopies} good copies on disk", $"{underMin}"),
@@ -77,6 +81,11 @@ internal static class ChaosReport
             ["wrong"] = wrong,
             ["under_min_copies"] = underMin,
             ["temp_files_left"] = tempLeft,
+            ["deletes"] = new JsonObject
+            {
+                ["sent"] = L("deletes"), ["acknowledged"] = L("deletes_acknowledged"), ["failed"] = L("deletes_failed"),
+                ["uploaded_again"] = L("uploads_after_delete_acknowledged"), ["audited"] = A("audited_deleted"), ["fate_unknown"] = A("fate_unknown"), ["undone"] = undone,
+            },
             ["kills"] = F("fault.sigkill"),
             ["faults"] = new JsonObject(faults.Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)pair.Value))),
             ["uploads"] = new JsonObject { ["new"] = L("uploads"), ["multi_mib"] = L("uploads_multi_mib"), ["failed"] = L("uploads_failed") },
@@ -101,7 +110,7 @@ internal static class ChaosReport
     private static string FinalPassMeaning(string? exitCode) => exitCode switch
     {
         "0" => "every object at its minimum copies",
-        "1" => "some object below its minimum copies, or a server not listed",
+        "1" => "some object below its minimum copies, or a server not listed or stale",
         "2" => "usage error, nothing done",
         "3" => "its byte budget left objects unverified",
         _ => "unknown",

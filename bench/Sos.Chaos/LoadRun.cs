@@ -6,10 +6,12 @@ namespace Sos.Chaos;
 
 /// <summary>
 /// The mixed load of the run: new uploads small and multi-MiB (with metadata), re-uploads of
-/// acknowledged bytes with hostile metadata, whole and range fetches. Every answer about an
-/// acknowledged object is checked; a wrong one is written down with what was expected.
+/// acknowledged bytes with hostile metadata, whole and range fetches, deletes of acknowledged
+/// objects and uploads of deleted ones again. Every answer about an acknowledged object is
+/// checked; a wrong one is written down with what was expected. A delete takes only an object
+/// no other operation has in hand, so no fetch expects what was just deleted.
 /// </summary>
-internal sealed class LoadRun(LoadSettings settings, Ledger ledger, Tally tally, ChaosClient client)
+internal sealed class LoadRun(LoadSettings settings, Ledger ledger, DeleteLog deletes, Tally tally, ChaosClient client)
 {
     private long _numbers;
 
@@ -36,31 +38,27 @@ internal sealed class LoadRun(LoadSettings settings, Ledger ledger, Tally tally,
         while (clock.Elapsed < deadline && !cancellationToken.IsCancellationRequested)
         {
             var roll = random.NextDouble();
-            var target = ledger.Count < 3 ? null : ledger.Pick(random);
             tally.Add("operations");
             var started = clock.ElapsedMilliseconds;
-            string kind;
-            if (target is null || roll < 0.35)
+            var kind = ledger.Count < 3 || roll < 0.35 ? "upload"
+                : roll < 0.41 ? "delete"
+                : roll < 0.43 ? "upload_deleted"
+                : roll < 0.52 ? "reupload"
+                : "fetch";
+            switch (kind)
             {
-                kind = "upload";
-                await UploadNewAsync(random, cancellationToken);
-            }
-            else if (roll < 0.47)
-            {
-                kind = "reupload";
-                await ReuploadHostileAsync(random, target, cancellationToken);
-            }
-            else if (roll < 0.77)
-            {
-                kind = "fetch";
-                await FetchAsync("fetch_whole", target, null, cancellationToken);
-            }
-            else
-            {
-                kind = "fetch";
-                var from = random.NextInt64(target.Size);
-                var to = Math.Min(target.Size - 1, from + random.NextInt64(256 * 1024));
-                await FetchAsync("fetch_range", target, (from, to), cancellationToken);
+                case "upload":
+                    await UploadNewAsync(random, cancellationToken);
+                    break;
+                case "delete":
+                    await DeleteAsync(random, cancellationToken);
+                    break;
+                case "upload_deleted":
+                    await UploadDeletedAsync(random, cancellationToken);
+                    break;
+                default:
+                    await UseAcknowledgedAsync(kind, roll, random, cancellationToken);
+                    break;
             }
             // Time per kind of operation: under faults a slow server shows here before anywhere else.
             var took = clock.ElapsedMilliseconds - started;
@@ -69,10 +67,85 @@ internal sealed class LoadRun(LoadSettings settings, Ledger ledger, Tally tally,
             {
                 tally.Add($"slow_{kind}");
                 await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"[chaos] {clock.Elapsed.TotalSeconds:F0}s: a {kind} of {target?.Id ?? "a new object"} took {took} ms"));
+                    $"[chaos] {clock.Elapsed.TotalSeconds:F0}s: a {kind} took {took} ms"));
             }
             tally.Add($"n_{kind}");
         }
+    }
+
+    /// <summary>A hostile re-upload or a fetch of an acknowledged object, held out of the deletes' reach meanwhile.</summary>
+    private async Task UseAcknowledgedAsync(string kind, double roll, Random random, CancellationToken cancellationToken)
+    {
+        if (ledger.Pick(random) is not { } target)
+        {
+            return;
+        }
+        try
+        {
+            if (kind == "reupload")
+            {
+                await ReuploadHostileAsync(random, target, cancellationToken);
+            }
+            else if (roll < 0.79)
+            {
+                await FetchAsync("fetch_whole", target, null, cancellationToken);
+            }
+            else
+            {
+                var from = random.NextInt64(target.Size);
+                var to = Math.Min(target.Size - 1, from + random.NextInt64(256 * 1024));
+                await FetchAsync("fetch_range", target, (from, to), cancellationToken);
+            }
+        }
+        finally
+        {
+            ledger.Release(target);
+        }
+    }
+
+    /// <summary>Deletes an acknowledged object. Only an acknowledged delete must stay; any other answer leaves the id's fate unknown.</summary>
+    private async Task DeleteAsync(Random random, CancellationToken cancellationToken)
+    {
+        if (ledger.TakeIdle(random) is not { } target)
+        {
+            return;
+        }
+        tally.Add("deletes");
+        var (status, error) = await client.DeleteAsync(settings.UploadApi, target.Id, cancellationToken);
+        if (status == HttpStatusCode.OK)
+        {
+            tally.Add("deletes_acknowledged");
+            deletes.Add(new DeleteRecord(target.Id, DateTimeOffset.UtcNow, DeleteRecord.Deleted), target);
+            return;
+        }
+        tally.Add("deletes_failed");
+        tally.Add($"delete_failed_{Describe(status, error)}");
+        deletes.Add(new DeleteRecord(target.Id, DateTimeOffset.UtcNow, DeleteRecord.Unacknowledged), target);
+    }
+
+    /// <summary>Uploads a deleted object's bytes again, with new metadata: acknowledged, it is an object like any other.</summary>
+    private async Task UploadDeletedAsync(Random random, CancellationToken cancellationToken)
+    {
+        if (deletes.TakeDeleted(random) is not { } gone)
+        {
+            return;
+        }
+        tally.Add("uploads_after_delete");
+        var metadata = ChaosMetadata.Create(random, Interlocked.Increment(ref _numbers));
+        var (status, answeredId, _) = await client.UploadAsync(settings.UploadApi, gone.Seed, gone.Size, metadata, cancellationToken);
+        if (status == HttpStatusCode.OK && answeredId == gone.Id)
+        {
+            tally.Add("uploads_after_delete_acknowledged");
+            ledger.Add(new ChaosObject(gone.Id, gone.Seed, gone.Size, metadata, DateTimeOffset.UtcNow));
+            return;
+        }
+        if (status == HttpStatusCode.OK)
+        {
+            tally.Wrong("wrong", "upload after delete", gone.Id, "upload", $"acknowledged as '{answeredId}'");
+        }
+        // Copies of it may have been written: whether it is deleted at the end is no longer known.
+        tally.Add("uploads_after_delete_failed");
+        deletes.Add(new DeleteRecord(gone.Id, DateTimeOffset.UtcNow, DeleteRecord.ReuploadFailed), gone);
     }
 
     private async Task UploadNewAsync(Random random, CancellationToken cancellationToken)

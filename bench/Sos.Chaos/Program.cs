@@ -10,6 +10,7 @@ var seed = new Option<int>("--seed") { Description = "Seeds the choice of operat
 var maxBigMib = new Option<int>("--max-big-mib") { Description = "Largest multi-MiB upload, in MiB.", DefaultValueFactory = _ => 6 };
 var ledgerFile = new Option<FileInfo>("--ledger") { Description = "Acknowledged uploads, one JSON line each (appended by load, read by audit).", Required = true };
 var countersFile = new Option<FileInfo>("--counters") { Description = "The load's counters (continued and written by load, read by audit).", Required = true };
+var deletesFile = new Option<FileInfo>("--deletes") { Description = "Deletes sent, one JSON line each (appended by load, read by audit).", Required = true };
 var problemsFile = new Option<FileInfo>("--problems") { Description = "Every wrong answer and bad copy, one JSON line each.", Required = true };
 var blobs = new Option<string[]>("--blob") { Description = "A blob server as name=url=data-root (repeat).", Required = true, AllowMultipleArgumentsPerToken = false };
 var token = new Option<string?>("--token") { Description = "The blob servers' read token (Sos:InternalToken)." };
@@ -18,11 +19,12 @@ var facts = new Option<string[]>("--fact") { Description = "name=value from the 
 
 var load = new Command("load", "Runs the mixed load for --seconds, checking every answer.")
 {
-    uploadApi, downloadApi, seconds, workers, seed, maxBigMib, ledgerFile, countersFile, problemsFile,
+    uploadApi, downloadApi, seconds, workers, seed, maxBigMib, ledgerFile, deletesFile, countersFile, problemsFile,
 };
 load.SetAction(async (result, cancellationToken) =>
 {
     using var ledger = new Ledger(result.GetRequiredValue(ledgerFile).FullName);
+    using var deletes = new DeleteLog(result.GetRequiredValue(deletesFile).FullName);
     using var tally = new Tally(result.GetRequiredValue(problemsFile).FullName);
     tally.Resume(result.GetRequiredValue(countersFile).FullName);
     using var client = new ChaosClient(TimeSpan.FromMinutes(2));
@@ -30,7 +32,7 @@ load.SetAction(async (result, cancellationToken) =>
         TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(workers), result.GetValue(seed), result.GetValue(maxBigMib) * 1024L * 1024);
     try
     {
-        await new LoadRun(settings, ledger, tally, client).RunAsync(cancellationToken);
+        await new LoadRun(settings, ledger, deletes, tally, client).RunAsync(cancellationToken);
     }
     finally
     {
@@ -39,9 +41,9 @@ load.SetAction(async (result, cancellationToken) =>
     return 0;
 });
 
-var audit = new Command("audit", "Checks every acknowledged upload, prints the table and the JSON line; exit 1 when anything was lost or wrong.")
+var audit = new Command("audit", "Checks every acknowledged upload and delete, prints the table and the JSON line; exit 1 when anything was lost, wrong or undeleted.")
 {
-    downloadApi, blobs, token, minCopies, ledgerFile, countersFile, problemsFile, facts, workers,
+    downloadApi, blobs, token, minCopies, ledgerFile, deletesFile, countersFile, problemsFile, facts, workers,
 };
 audit.SetAction(async (result, cancellationToken) =>
 {
@@ -51,7 +53,8 @@ audit.SetAction(async (result, cancellationToken) =>
     var settings = new AuditSettings(result.GetRequiredValue(downloadApi), [.. result.GetRequiredValue(blobs).Select(BlobServerDisk.Parse)],
         result.GetValue(token), result.GetValue(minCopies), result.GetValue(workers));
     var objects = Ledger.Read(result.GetRequiredValue(ledgerFile).FullName);
-    await new AuditRun(settings, tally, client).RunAsync(objects, cancellationToken);
+    var deletes = DeleteLog.Read(result.GetRequiredValue(deletesFile).FullName);
+    await new AuditRun(settings, tally, client).RunAsync(objects, deletes, cancellationToken);
     var given = (result.GetValue(facts) ?? []).Select(fact => fact.Split('=', 2)).Where(parts => parts.Length == 2)
         .ToDictionary(parts => parts[0], parts => parts[1], StringComparer.Ordinal);
     return ChaosReport.Write(Tally.Load(result.GetRequiredValue(countersFile).FullName), tally.Counts, given, File.ReadLines(problems), settings.MinCopies);
