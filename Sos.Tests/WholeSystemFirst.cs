@@ -13,7 +13,7 @@ namespace Sos.Tests;
 /// </summary>
 public sealed class WholeSystemFirst : ITestCollectionOrderer
 {
-    private static readonly string[] WholeSystemNamespaces = ["Sos.Tests.EndToEnd.", "Sos.Tests.Deploy.", "Sos.Tests.Hosting."];
+    private static readonly string[] WholeSystemNamespaces = ["Sos.Tests.EndToEnd.", "Sos.Tests.Deploy.", "Sos.Tests.Hosting.", "Sos.Tests.Packages."];
 
     public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
         testCollections.OrderBy(Rank).ThenBy(collection => collection.DisplayName, StringComparer.Ordinal);

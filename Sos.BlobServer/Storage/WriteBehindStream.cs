@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using Sos.Core.Files;
 
 namespace Sos.BlobServer.Storage;
 
@@ -8,51 +9,16 @@ namespace Sos.BlobServer.Storage;
 /// late on a machine with much memory, and the final flush of a large copy then writes all of
 /// it at once, after the last byte came in; started early, the flush finds little left to do.
 /// </summary>
-internal sealed class WriteBehindStream(Stream file, SafeFileHandle handle) : Stream
+internal sealed class WriteBehindStream(Stream file, SafeFileHandle handle) : PassThroughWriteStream(file)
 {
     private const long Step = 8 * 1024 * 1024;
 
     private long _written;
     private long _started;
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => file.Length;
-
-    public override long Position { get => file.Position; set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count)
+    protected override void Wrote(ReadOnlySpan<byte> bytes)
     {
-        file.Write(buffer, offset, count);
-        Advance(count);
-    }
-
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        await file.WriteAsync(buffer, cancellationToken);
-        Advance(buffer.Length);
-    }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush() => file.Flush();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => file.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    private void Advance(int count)
-    {
-        _written += count;
+        _written += bytes.Length;
         if (_written - _started >= Step)
         {
             Libc.StartWriteBack(handle, _started, _written - _started);

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Sos.Core.Files;
 using Sos.Core.Placement;
 
 namespace Sos.Core.Cluster;
@@ -75,21 +76,11 @@ public sealed class StreamedCopies
     }
 
     /// <summary>Writes to the inner stream first, then to each copy's pipe that is still read.</summary>
-    private sealed class ForkStream(Stream inner, List<PipeWriter> copies) : Stream
+    private sealed class ForkStream(Stream inner, List<PipeWriter> copies) : PassThroughWriteStream(inner)
     {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => inner.Length;
-
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            await inner.WriteAsync(buffer, cancellationToken);
+            await Inner.WriteAsync(buffer, cancellationToken);
             for (var i = copies.Count - 1; i >= 0; i--)
             {
                 FlushResult flushed;
@@ -108,19 +99,6 @@ public sealed class StreamedCopies
             }
         }
 
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
         public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-        public override void Flush() => inner.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

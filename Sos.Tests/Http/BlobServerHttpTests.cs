@@ -295,7 +295,7 @@ public sealed class BlobServerHttpTests : IDisposable
             Assert.Equal(bytes, await good.Content.ReadAsByteArrayAsync());
         }
 
-        var path = Path.Combine(_root, id[..2], id[2..4], id);
+        var path = Path.Combine(_root, ShardLayout.RelativePath(id));
         var rotten = (byte[])bytes.Clone();
         rotten[500_000] ^= 0x01; // in the eighth 64 KiB chunk, past the first segments sent
         await File.WriteAllBytesAsync(path, rotten);
