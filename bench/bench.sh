@@ -211,9 +211,10 @@ mbps() { awk -v bytes="$1" -v secs="$2" 'BEGIN { printf "%.0f", bytes / 1048576 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 id_of() { grep -oE '"id":"[0-9a-f]{40}"' "$1" | cut -c7-46; }
 
-# "seconds" of an upload as a plain `curl --data-binary @file` sends it (curl reads the file into
-# memory before the transfer starts); any further arguments go to curl, e.g. a digest header.
-upload_secs() { local file="$1"; shift; curl -fsS -X POST --data-binary @"$file" -H "Content-Type: application/octet-stream" "$@" -o "$WORK/last-upload.json" -w '%{time_total}' "$UPLOAD_URL/upload"; }
+# "seconds" of a plain curl upload with a Content-Length and no digest (-T streams the file, as
+# `--data-binary @file` would send it; this machine's curl refuses to read 1 GiB into memory for
+# --data-binary); any further arguments go to curl, e.g. a digest header.
+upload_secs() { local file="$1"; shift; curl -fsS -X POST -T "$file" -H "Content-Type: application/octet-stream" "$@" -o "$WORK/last-upload.json" -w '%{time_total}' "$UPLOAD_URL/upload"; }
 download_secs() { curl -fsS -o /dev/null -w '%{time_total}' "$1"; }
 
 # Sums of the download API's fetch counters while "$@" runs → "fetches blob_requests cache_misses" (n/a when it is not ours).
