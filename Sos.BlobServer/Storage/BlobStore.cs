@@ -150,10 +150,11 @@ public sealed partial class BlobStore
             }
             var flush = _committer.NeedsWriterFlush(actual.Size);
             await FlushOrStopAsync(() => MetadataFile.Write(tempMetadata, kept, chunks, flush), offload: flush, cancellationToken);
-            await EnsureShardAsync(id, actual.Size, cancellationToken);
+            var shard = ShardLayout.IndexOf(id.ToString());
+            await EnsureShardAsync(shard, actual.Size, cancellationToken);
             await _committer.CommitAsync(new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size), cancellationToken);
             // A committed write's shard is durable: flushed above, or by the commit's flush.
-            Volatile.Write(ref _shardReady[ShardLayout.IndexOf(id.ToString())], true);
+            Volatile.Write(ref _shardReady[shard], true);
             if (!SettleWithTombstone(id))
             {
                 // A delete later than this write landed while it was staged: the delete wins.
@@ -651,14 +652,13 @@ public sealed partial class BlobStore
     }
 
     /// <summary>
-    /// Makes the shard of <paramref name="id"/> before its first copy is renamed into it. Its
+    /// Makes shard <paramref name="index"/> before its first copy is renamed into it. Its
     /// parents are flushed even when another write made it a moment ago (that write's flush may
     /// not be done), unless the commit's own flush covers the whole file system; then the shard
     /// counts as made once that commit is done. A failed flush stops writes like any other.
     /// </summary>
-    private async Task EnsureShardAsync(ObjectId id, long size, CancellationToken cancellationToken)
+    private async Task EnsureShardAsync(int index, long size, CancellationToken cancellationToken)
     {
-        var index = ShardLayout.IndexOf(id.ToString());
         if (Volatile.Read(ref _shardReady[index]))
         {
             return;

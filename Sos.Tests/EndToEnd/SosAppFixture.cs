@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Hosting;
 using Sos.BlobServer.Storage;
 using Sos.Tests.Telemetry;
 
@@ -212,10 +213,36 @@ public sealed class SosAppFixture : IAsyncLifetime
             command.Name == KnownResourceCommands.StartCommand && command.State == ResourceCommandState.Enabled), timeout.Token);
         var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, timeout.Token);
         Assert.True(result.Success, result.Message);
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
+        // The start is reported a moment later: until then the snapshot still shows the exit, which
+        // a health wait would take as a failed start.
+        await App.ResourceNotifications.WaitForResourceAsync(name, update => !KnownResourceStates.TerminalStates.Contains(update.Snapshot.State?.Text), timeout.Token);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(name, WaitBehavior.StopOnResourceUnavailable, timeout.Token);
+        // Health reports kept from before the stop may still read healthy: ask the new process itself.
+        await WaitUntilAnswersHealthAsync(index, timeout.Token);
         lock (_broken)
         {
             _broken.Remove(index);
+        }
+    }
+
+    private async Task WaitUntilAnswersHealthAsync(int index, CancellationToken cancellationToken)
+    {
+        using var client = BlobServerWithoutToken(index);
+        while (true)
+        {
+            try
+            {
+                using var response = await client.GetAsync(ServiceDefaultsExtensions.HealthPath, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
     }
 
