@@ -87,6 +87,10 @@ public static class BlobEndpoints
         var blob = store.Find(objectId);
         if (blob is null)
         {
+            if (store.FindTombstone(objectId) is { } deleted)
+            {
+                response.Headers[TombstoneRecord.Header] = deleted.ToString();
+            }
             return TypedResults.NotFound();
         }
         string? contentType = null;
@@ -124,11 +128,6 @@ public static class BlobEndpoints
         headers.Range.Count > 0 || headers.IfNoneMatch.Count > 0 || headers.IfModifiedSince.Count > 0
         || headers.IfMatch.Count > 0 || headers.IfUnmodifiedSince.Count > 0;
 
-    /// <summary>
-    /// The metadata rules a blob server enforces itself, whoever writes to it: values are visible
-    /// ASCII, space and tab (anything else could break the headers it answers with). The one
-    /// place to point at the shared rule set.
-    /// </summary>
     /// <summary>Re-hashes this server's copy and checks its metadata; a bad copy is quarantined by the check.</summary>
     private static async Task<Results<Ok<StoredObject>, NotFound, ProblemHttpResult>> VerifyBlob(string id, BlobStore store, CancellationToken cancellationToken)
     {
@@ -147,16 +146,18 @@ public static class BlobEndpoints
 
     /// <summary>
     /// Not in the original sos: which of the given ids this server holds, each answered as its
-    /// <c>HEAD</c> would be. The upload API asks every server about every upload it takes; asked
-    /// together, many uploads cost one request per server instead of one each.
+    /// <c>HEAD</c> would be, and which it holds tombstones of. The upload API asks every server
+    /// about every upload it takes; asked together, many uploads cost one request per server
+    /// instead of one each.
     /// </summary>
-    private static Results<Ok<HeldCopy[]>, ProblemHttpResult> FindHeld(string[] ids, BlobStore store)
+    private static Results<Ok<PresenceAnswer>, ProblemHttpResult> FindHeld(string[] ids, BlobStore store)
     {
         if (ids.Length > MaxPresenceIds)
         {
             return TypedResults.Problem($"At most {MaxPresenceIds} ids may be asked at once.", statusCode: StatusCodes.Status400BadRequest, title: "Too many ids");
         }
         var held = new List<HeldCopy>();
+        var tombstones = new List<TombstoneRecord>();
         var asked = new HashSet<ObjectId>();
         foreach (var text in ids)
         {
@@ -164,13 +165,21 @@ public static class BlobEndpoints
             {
                 return InvalidId(text);
             }
-            // An id asked twice is answered once: each held copy appears in the answer one time.
-            if (asked.Add(id) && store.Find(id) is { } blob)
+            // An id asked twice is answered once: each copy and tombstone appears in the answer one time.
+            if (!asked.Add(id))
+            {
+                continue;
+            }
+            if (store.Find(id) is { } blob)
             {
                 held.Add(new HeldCopy(text, blob.Length, blob.LastModified, blob.Stamp.ToString(), blob.Metadata));
             }
+            if (store.FindTombstone(id) is { } deleted)
+            {
+                tombstones.Add(new TombstoneRecord(text, deleted.Ticks));
+            }
         }
-        return TypedResults.Ok(held.ToArray());
+        return TypedResults.Ok(new PresenceAnswer([.. held], [.. tombstones]));
     }
 
     private static Ok<ServerIdentity> GetIdentity(BlobStore store) => TypedResults.Ok(new ServerIdentity(store.Identity));

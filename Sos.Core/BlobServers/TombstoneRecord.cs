@@ -15,6 +15,12 @@ public sealed record TombstoneRecord(
     [property: JsonPropertyName("status")] string? Status = null,
     [property: JsonPropertyName("held")] bool? Held = null)
 {
+    /// <summary>
+    /// The header of a blob server's <c>404</c> for a tombstoned id: the delete's timestamp, so that
+    /// a reader can tell a copy elsewhere that the delete missed. An original sos server never sends it.
+    /// </summary>
+    public const string Header = "Sos-Deleted";
+
     public const string Deleted = "deleted";
 
     public const string Superseded = "superseded";

@@ -76,6 +76,23 @@ public sealed partial class ClusterClient
         return reply;
     }
 
+    /// <summary>
+    /// Brings the latest delete of <paramref name="count"/> to the servers whose copies it outdates,
+    /// in parallel: each moves its leftover copy to the trash, so a write of the object made now
+    /// lands there fresh instead of finding the old copy (and its metadata) kept, as a second write
+    /// of a held copy would. Answers the servers that could not take it: they still hold the
+    /// leftover, and a copy written to them would not be this write's.
+    /// </summary>
+    public async Task<IReadOnlyList<BlobServer>> ClearOutdatedAsync(ObjectId id, CopyCount count, CancellationToken cancellationToken)
+    {
+        if (count is not { Outdated.Count: > 0, Deleted: { } deleted })
+        {
+            return [];
+        }
+        var replies = await Task.WhenAll(count.Outdated.Select(server => WriteTombstoneAsync(server, id, deleted, cancellationToken)));
+        return [.. count.Outdated.Where((_, i) => replies[i] is null)];
+    }
+
     /// <summary>One page of a server's tombstones after <paramref name="after"/>, ascending by id; null when it could not list them.</summary>
     public async Task<TombstonePage?> ListTombstonesPageAsync(BlobServer server, ObjectId? after, int limit, CancellationToken cancellationToken)
     {

@@ -83,32 +83,57 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     }
 
     /// <summary>
-    /// Asks every server at once whether it holds the object: in a batch with the other objects
-    /// asked about meanwhile where the server answers batched questions, else by HEAD. A server
-    /// that fails counts as not holding it, so a doubt means "write it".
+    /// Asks every server at once whether it holds the object, and whether it recorded a delete of
+    /// it: in a batch with the other objects asked about meanwhile where the server answers batched
+    /// questions, else by HEAD. A server that fails counts as not holding it, so a doubt means
+    /// "write it". A copy no later than a delete recorded on any server is outdated, not held: the
+    /// object was deleted after it was written, and that server missed the delete.
     /// </summary>
     public async Task<CopyCount> CountCopiesAsync(ObjectId id, CancellationToken cancellationToken)
     {
         var ranked = Rank(id);
         var answers = await Task.WhenAll(ranked.Select(server =>
             AttemptAsync(server, "count", id, () => AskPresenceAsync(server, id, cancellationToken), cancellationToken)));
+        HybridTimestamp? deleted = null;
+        foreach (var (answered, presence) in answers)
+        {
+            if (answered && presence.Deleted is { } stamp && (deleted is null || stamp > deleted))
+            {
+                deleted = stamp;
+            }
+        }
         var holders = new List<BlobServer>();
+        var outdated = new List<BlobServer>();
         ObjectInfo? first = null;
         var unavailable = 0;
         for (var i = 0; i < ranked.Length; i++)
         {
-            var (answered, info) = answers[i];
+            var (answered, presence) = answers[i];
             if (!answered)
             {
                 unavailable++;
             }
-            else if (info is not null)
+            else if (presence.Copy is { } copy)
             {
-                holders.Add(ranked[i]);
-                first ??= info;
+                // A copy without a timestamp (an original sos server keeps none) cannot show it is
+                // later than the delete, so it is not trusted over it.
+                if (deleted is null || copy.Stamp > deleted)
+                {
+                    holders.Add(ranked[i]);
+                    first ??= copy;
+                }
+                else
+                {
+                    outdated.Add(ranked[i]);
+                }
             }
         }
-        return new CopyCount(holders, first, unavailable);
+        if (deleted is { } latest)
+        {
+            // A write made after this count must order after the delete it saw, whatever the clocks.
+            _clock.Observe(latest);
+        }
+        return new CopyCount(holders, first, unavailable, outdated, deleted);
     }
 
     /// <summary>Whether one server holds a copy (HEAD), and the length it reports.</summary>
@@ -325,10 +350,14 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         return answered ? removal : CopyRemoval.Unavailable;
     }
 
-    /// <summary>Tries the object's servers in rendezvous order until one answers with a copy.</summary>
+    /// <summary>
+    /// Tries the object's servers in rendezvous order until one answers with a copy, passing over
+    /// copies older than a delete that an earlier server recorded.
+    /// </summary>
     private async Task<ObjectRead> FirstCopyAsync(ObjectId id, string operation, Func<BlobServer, Task<ObjectRead?>> readOn, CancellationToken cancellationToken)
     {
         int requests = 0, failures = 0;
+        HybridTimestamp? deleted = null;
         foreach (var server in Rank(id))
         {
             requests++;
@@ -336,6 +365,16 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
             if (!answered)
             {
                 failures++;
+            }
+            else if (read?.DeletedAt is { } stamp)
+            {
+                deleted = deleted is { } seen ? HybridTimestamp.Max(seen, stamp) : stamp;
+            }
+            else if (read is not null && deleted is { } latest && !(read.Info?.Stamp > latest))
+            {
+                // A copy written before a delete an earlier server recorded: a leftover on a server
+                // the delete missed, which the replicator's next pass removes. It is not served.
+                read.Dispose();
             }
             else if (read is not null)
             {
@@ -377,10 +416,10 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
 
     private async Task<ObjectRead?> StatOnAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
     {
-        var info = await PresenceOnAsync(server, id, cancellationToken);
+        var (info, deleted) = await AnswerOnAsync(server, id, cancellationToken);
         if (info is null)
         {
-            return null;
+            return deleted is { } stamp ? ObjectRead.Deleted(stamp) : null;
         }
         if (info.Length is null)
         {
@@ -390,17 +429,17 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         return ObjectRead.Whole(server, info, body: null, owner: null);
     }
 
-    private Task<ObjectInfo?> AskPresenceAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken) =>
+    private Task<ServerPresence> AskPresenceAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken) =>
         presence is null || presence.Unbatched(server.Name)
-            ? PresenceOnAsync(server, id, cancellationToken)
+            ? AnswerOnAsync(server, id, cancellationToken)
             : presence.For(server.Name).AskAsync(id, ids => PresenceOfManyOnAsync(server, ids), cancellationToken);
 
     /// <summary>
-    /// One batched presence question (<c>POST /blobs/presence</c>): the held copies' headers, in
-    /// the order of <paramref name="ids"/>, null for those not held. A server without the route
-    /// (an original sos blob server, an older Sos one) is asked by HEAD, now and from then on.
+    /// One batched presence question (<c>POST /blobs/presence</c>): the held copies' headers and
+    /// the tombstones, in the order of <paramref name="ids"/>. A server without the route (an
+    /// original sos blob server, an older Sos one) is asked by HEAD, now and from then on.
     /// </summary>
-    private async Task<IReadOnlyList<ObjectInfo?>> PresenceOfManyOnAsync(BlobServer server, IReadOnlyList<ObjectId> ids)
+    private async Task<IReadOnlyList<ServerPresence>> PresenceOfManyOnAsync(BlobServer server, IReadOnlyList<ObjectId> ids)
     {
         using var timeout = new CancellationTokenSource(PresenceTimeout);
         // Uploads of one body at once ask about one id in one batch: it is named once.
@@ -409,18 +448,33 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
         {
             presence!.MarkUnbatched(server.Name);
-            return await Task.WhenAll(ids.Select(id => PresenceOnAsync(server, id, timeout.Token)));
+            return await Task.WhenAll(ids.Select(id => AnswerOnAsync(server, id, timeout.Token)));
         }
         await EnsureSuccessAsync(server, response, timeout.Token);
+        var answer = await response.Content.ReadFromJsonAsync<PresenceAnswer>(timeout.Token);
         var held = new Dictionary<string, HeldCopy>(StringComparer.Ordinal);
-        foreach (var copy in await response.Content.ReadFromJsonAsync<HeldCopy[]>(timeout.Token) ?? [])
+        foreach (var copy in answer?.Copies ?? [])
         {
             if (copy?.Id is null || copy.Size < 0 || !held.TryAdd(copy.Id, copy))
             {
                 throw new BlobServerException(server, response.StatusCode, "a presence answer with a malformed or repeated copy");
             }
         }
-        return [.. ids.Select(id => held.TryGetValue(id.ToString(), out var copy) ? InfoOf(copy) : null)];
+        var deleted = new Dictionary<string, HybridTimestamp>(StringComparer.Ordinal);
+        foreach (var tombstone in answer?.Tombstones ?? [])
+        {
+            if (tombstone?.Id is null || tombstone.Timestamp < 0 || !deleted.TryAdd(tombstone.Id, new HybridTimestamp(tombstone.Timestamp)))
+            {
+                throw new BlobServerException(server, response.StatusCode, "a presence answer with a malformed or repeated tombstone");
+            }
+        }
+        return [.. ids.Select(id =>
+        {
+            var text = id.ToString();
+            return new ServerPresence(
+                held.TryGetValue(text, out var copy) ? InfoOf(copy) : null,
+                deleted.TryGetValue(text, out var stamp) ? stamp : null);
+        })];
     }
 
     /// <summary>A held copy as its HEAD would describe it: only <c>X-</c> metadata is taken, as from headers.</summary>
@@ -432,17 +486,25 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     }
 
     /// <summary>The copy's headers (HEAD), or null when the server has none.</summary>
-    private async Task<ObjectInfo?> PresenceOnAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
+    private async Task<ObjectInfo?> PresenceOnAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken) =>
+        (await AnswerOnAsync(server, id, cancellationToken)).Copy;
+
+    /// <summary>The copy's headers (HEAD); for a <c>404</c>, the timestamp of the delete the server recorded, if it says.</summary>
+    private async Task<ServerPresence> AnswerOnAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Head, BlobUri(server, id));
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
-            return null;
+            return new ServerPresence(null, DeletedOf(response));
         }
         await EnsureSuccessAsync(server, response, cancellationToken);
-        return InfoOf(response);
+        return new ServerPresence(InfoOf(response), null);
     }
+
+    /// <summary>The delete a <c>404</c> names (<see cref="TombstoneRecord.Header"/>); a value that does not parse names none.</summary>
+    private static HybridTimestamp? DeletedOf(HttpResponseMessage response) =>
+        response.Headers.TryGetValues(TombstoneRecord.Header, out var values) && HybridTimestamp.TryParse(values.FirstOrDefault(), out var stamp) ? stamp : null;
 
     /// <summary>The length of a copy whose server does not announce it, by reading it through (checked against its id).</summary>
     private async Task<long> MeasureOnAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken)
@@ -461,8 +523,9 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         {
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
+                var deleted = DeletedOf(response);
                 response.Dispose();
-                return null;
+                return deleted is { } stamp ? ObjectRead.Deleted(stamp) : null;
             }
             if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
             {

@@ -1,4 +1,5 @@
 using Sos.Core.Placement;
+using Sos.Core.Time;
 
 namespace Sos.Core.Cluster;
 
@@ -53,7 +54,12 @@ public sealed class ObjectRead : IDisposable
 
     public int Failures { get; private set; }
 
+    /// <summary>For a server's answer that it recorded a delete of the object: when the delete was made.</summary>
+    internal HybridTimestamp? DeletedAt { get; private init; }
+
     internal static ObjectRead NotFound(ReadStatus status) => new(status, ReadPart.Whole, null, null, null, null, null);
+
+    internal static ObjectRead Deleted(HybridTimestamp stamp) => new(ReadStatus.Missing, ReadPart.Whole, null, null, null, null, null) { DeletedAt = stamp };
 
     internal static ObjectRead Whole(BlobServer server, ObjectInfo info, Stream? body, IDisposable? owner) =>
         new(ReadStatus.Found, ReadPart.Whole, server, info, null, body, owner);

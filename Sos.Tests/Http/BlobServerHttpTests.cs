@@ -47,25 +47,60 @@ public sealed class BlobServerHttpTests : IDisposable
     }
 
     [Fact]
-    public async Task APresenceQuestionIsAnsweredWithTheHeldCopiesEachOnce()
+    public async Task APresenceQuestionIsAnsweredWithTheHeldCopiesAndTombstonesEachOnce()
     {
         var server = Start(withTokens: true);
         var client = Client(server, InternalToken);
         var (held, bytes) = await StoreAsync(client);
+        var (deleted, _) = await StoreAsync(client);
         var missing = TestBytes.IdOf(TestBytes.Random(10, seed: 7)).ToString();
+        using (var tombstone = await Client(server, ReplicatorToken).PutAsync($"/tombstone/{deleted}", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, tombstone.StatusCode);
+        }
+        var deletedAt = (await client.GetFromJsonAsync<Sos.Core.BlobServers.TombstoneRecord>($"/tombstone/{deleted}"))!.Timestamp;
 
-        using var answer = await client.PostAsJsonAsync("/blobs/presence", new[] { missing, held, held });
+        using var answer = await client.PostAsJsonAsync("/blobs/presence", new[] { missing, held, held, deleted, deleted });
         using var badId = await client.PostAsJsonAsync("/blobs/presence", new[] { held, "not-an-id" });
         using var tooMany = await client.PostAsJsonAsync("/blobs/presence", Enumerable.Repeat(held, 1001));
         using var anonymous = await Client(server, token: null).PostAsJsonAsync("/blobs/presence", new[] { held });
 
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        var copy = Assert.Single((await answer.Content.ReadFromJsonAsync<Sos.Core.BlobServers.HeldCopy[]>())!);
+        var presence = (await answer.Content.ReadFromJsonAsync<Sos.Core.BlobServers.PresenceAnswer>())!;
+        var copy = Assert.Single(presence.Copies);
         Assert.Equal(held, copy.Id);
         Assert.Equal(bytes.Length, copy.Size);
+        var gone = Assert.Single(presence.Tombstones);
+        Assert.Equal((deleted, deletedAt), (gone.Id, gone.Timestamp));
         Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task ANotFoundForADeletedIdNamesTheDeleteAndOneForAnIdNeverStoredDoesNot()
+    {
+        var server = Start(withTokens: true);
+        var client = Client(server, InternalToken);
+        var (deleted, _) = await StoreAsync(client);
+        using (var tombstone = await Client(server, ReplicatorToken).PutAsync($"/tombstone/{deleted}", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, tombstone.StatusCode);
+        }
+        var deletedAt = (await client.GetFromJsonAsync<Sos.Core.BlobServers.TombstoneRecord>($"/tombstone/{deleted}"))!.Timestamp;
+        var never = TestBytes.IdOf(TestBytes.Random(10, seed: 8)).ToString();
+
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/blob/{deleted}"));
+        using var get = await client.GetAsync($"/blob/{deleted}");
+        using var unknown = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/blob/{never}"));
+
+        foreach (var response in new[] { head, get })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal(deletedAt.ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(response.Headers.GetValues("Sos-Deleted")));
+        }
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.False(unknown.Headers.Contains("Sos-Deleted"));
     }
 
     [Fact]

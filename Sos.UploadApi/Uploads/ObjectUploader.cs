@@ -11,7 +11,7 @@ namespace Sos.UploadApi.Uploads;
 /// cluster who already holds the object, then write the copies it lacks, in parallel, to its
 /// preferred blob servers, moving on to the next server in rendezvous order whenever one fails.
 /// Durable means every blob server that said OK had flushed its copy to disk. An object's
-/// metadata is its first upload's: copies added later carry what its holders have.
+/// metadata is its first upload's since it was last deleted: copies added later carry what its holders have.
 /// </summary>
 public sealed partial class ObjectUploader
 {
@@ -46,12 +46,12 @@ public sealed partial class ObjectUploader
         if (conditions.ExpectedId is { } announced && announcedLength > _options.InMemoryMaxBytes)
         {
             var before = await _cluster.CountCopiesAsync(announced, cancellationToken);
-            if (before.Copies == 0 && before.Unavailable < RequiredCopies)
+            if (before is { Copies: 0, Outdated.Count: 0 } && before.Unavailable < RequiredCopies)
             {
                 return await UploadWhileReceivingAsync(body, announced, announcedLength.Value, metadata, cancellationToken);
             }
-            // Held somewhere, or its holders may be among the silent servers: the usual path, which
-            // asks again once it has the body.
+            // Held somewhere, left over from a delete, or its holders may be among the silent
+            // servers: the usual path, which asks again once it has the body.
         }
         using var activity = UploadApiTelemetry.Source.StartActivity("sos.upload");
         await using var received = await ReceivedBody.ReceiveAsync(body, announcedLength, _options, cancellationToken);
@@ -83,9 +83,12 @@ public sealed partial class ObjectUploader
             return new UploadResult(content, [], NothingWritten, RequiredCopies);
         }
         // First write wins: new copies of a stored object carry its holders' metadata, not this upload's.
+        // Copies left over from an earlier delete are not the object's: they go first, so that none
+        // of this upload's copies is taken for one of them.
         var copyMetadata = present.Info?.Metadata ?? metadata;
+        var leftOver = await _cluster.ClearOutdatedAsync(content.Id, present, cancellationToken);
         var copies = await _cluster.WriteCopiesAsync(content.Id, content.Size, received.OpenReader, copyMetadata,
-            RequiredCopies - present.Copies, present.Holders, _options.CopyDeadline(content.Size), cancellationToken);
+            RequiredCopies - present.Copies, [.. present.Holders, .. leftOver], _options.CopyDeadline(content.Size), cancellationToken);
 
         return Finish(activity, content, present.Holders, copies);
     }
