@@ -11,4 +11,9 @@ namespace Sos.DownloadApi.Fetch;
 public sealed record ObjectHeaders(long? Length, DateTimeOffset? LastModified, IReadOnlyDictionary<string, string> Metadata)
 {
     public static ObjectHeaders Of(ObjectInfo info) => new(info.Length, info.LastModified, info.Metadata);
+
+    /// <summary>Whether <paramref name="other"/> says the same of the object: same length, modification time and metadata.</summary>
+    public bool Describes(ObjectHeaders other) =>
+        Length == other.Length && LastModified == other.LastModified && Metadata.Count == other.Metadata.Count
+        && Metadata.All(pair => other.Metadata.TryGetValue(pair.Key, out var value) && value == pair.Value);
 }

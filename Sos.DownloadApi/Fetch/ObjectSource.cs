@@ -36,7 +36,18 @@ public sealed class ObjectSource(ClusterClient cluster, ObjectCache cache)
                 }
                 if (stat.Status == ReadStatus.Found)
                 {
-                    cache.Confirm(cached);
+                    var current = ObjectHeaders.Of(stat.Info!) with { Length = cached.Bytes.Length };
+                    if (current.Describes(cached.Headers))
+                    {
+                        cache.Confirm(cached);
+                    }
+                    else
+                    {
+                        // Deleted and uploaded again since it was cached: the bytes are still the
+                        // id's, the headers are the new upload's.
+                        cache.Add(id, current, cached.Bytes);
+                        cached = new CachedObject(current, cached.Bytes, default);
+                    }
                 }
             }
             return new FetchedObject(FetchOutcome.Found, cached.Headers) { Bytes = plan.Kind == FetchKind.Whole ? cached.Bytes : default };

@@ -21,13 +21,7 @@ public sealed class DeleteLeftoverTests(InProcessSos sos)
     public async Task ALeftoverBehindAServerThatRecordedTheDeleteIsNotServed()
     {
         var bytes = TestBytes.Fresh(Uncached);
-        var id = TestBytes.HexId(bytes);
-        var ranked = Ranked(bytes);
-        await sos.UploadAsync(bytes, ("X-Mime-Type", "image/png"));
-        var written = await CopyStampAsync(ranked[1], id);
-        await DeleteAsync(id);
-
-        await PlantLeftoverAsync(ranked[1], bytes, written, "image/png");
+        var (id, _, _) = await DeleteLeavingALeftoverAsync(bytes, rank: 1);
 
         using var fetched = await sos.Download.GetAsync($"/fetch/{id}");
         using var head = await sos.Download.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/fetch/{id}"));
@@ -39,12 +33,7 @@ public sealed class DeleteLeftoverTests(InProcessSos sos)
     public async Task AnUploadAfterADeleteThatItsFirstServerMissedWritesFreshCopiesWithItsOwnMetadata()
     {
         var bytes = TestBytes.Fresh(Uncached);
-        var id = TestBytes.HexId(bytes);
-        var ranked = Ranked(bytes);
-        await sos.UploadAsync(bytes, ("X-Mime-Type", "image/png"));
-        var written = await CopyStampAsync(ranked[0], id);
-        await DeleteAsync(id);
-        await PlantLeftoverAsync(ranked[0], bytes, written, "image/png");
+        var (id, ranked, written) = await DeleteLeavingALeftoverAsync(bytes, rank: 0);
 
         await sos.UploadAsync(bytes, ("X-Mime-Type", "text/plain"));
 
@@ -68,6 +57,24 @@ public sealed class DeleteLeftoverTests(InProcessSos sos)
             path => Path.GetFileName(path).StartsWith(id, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Uploads <paramref name="bytes"/> as <c>image/png</c> and deletes them, then leaves the copy
+    /// from before the delete on the server at <paramref name="rank"/> of the object's order.
+    /// </summary>
+    private async Task<(string Id, int[] Ranked, HybridTimestamp Written)> DeleteLeavingALeftoverAsync(byte[] bytes, int rank)
+    {
+        var id = TestBytes.HexId(bytes);
+        var ranked = Ranked(bytes);
+        await sos.UploadAsync(bytes, ("X-Mime-Type", "image/png"));
+        var written = await CopyStampAsync(ranked[rank], id);
+        using (var deleted = await sos.Upload.DeleteAsync($"/upload/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        }
+        await PlantLeftoverAsync(ranked[rank], bytes, written, "image/png");
+        return (id, ranked, written);
+    }
+
     /// <summary>The blob servers' indexes in the object's rendezvous order, as the APIs rank them.</summary>
     private int[] Ranked(byte[] bytes)
     {
@@ -81,12 +88,6 @@ public sealed class DeleteLeftoverTests(InProcessSos sos)
         Assert.Equal(HttpStatusCode.OK, head.StatusCode);
         Assert.True(HybridTimestamp.TryParse(Assert.Single(head.Headers.GetValues(HybridTimestamp.Header)), out var stamp));
         return stamp.Value;
-    }
-
-    private async Task DeleteAsync(string id)
-    {
-        using var deleted = await sos.Upload.DeleteAsync($"/upload/{id}");
-        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
     }
 
     /// <summary>

@@ -91,6 +91,35 @@ public sealed class DeleteTests(InProcessSos sos)
     }
 
     [Fact]
+    public async Task ACachedObjectDeletedAndUploadedAgainIsServedWithTheNewUploadsMetadataOnceItsRecheckIsDue()
+    {
+        var recheckAfter = TimeSpan.FromMilliseconds(300);
+        using var download = await sos.StartDownloadApiAsync(cacheMaxBytes: 1024 * 1024, recheckAfter);
+        var bytes = TestBytes.Fresh(2000);
+        var stored = await sos.UploadAsync(bytes, ("X-Mime-Type", "image/png"));
+        using (var warm = await download.GetAsync($"/fetch/{stored.Id}"))
+        {
+            Assert.Equal("image/png", warm.Content.Headers.ContentType?.MediaType);
+        }
+        using (var deleted = await sos.Upload.DeleteAsync($"/upload/{stored.Id}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        }
+        await sos.UploadAsync(bytes, ("X-Mime-Type", "text/plain"));
+        await Task.Delay(recheckAfter + TimeSpan.FromMilliseconds(100));
+
+        using var fetched = await download.GetAsync($"/fetch/{stored.Id}");
+        using var again = await download.GetAsync($"/fetch/{stored.Id}");
+
+        foreach (var response in new[] { fetched, again })
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(bytes, await response.Content.ReadAsByteArrayAsync());
+        }
+    }
+
+    [Fact]
     public async Task TheCredentialOfTheDownloadApiCannotRecordADelete()
     {
         var stored = await sos.UploadAsync(TestBytes.Fresh(1000));

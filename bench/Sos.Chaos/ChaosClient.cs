@@ -115,6 +115,11 @@ internal sealed class ChaosClient : IDisposable
                     return new FetchResult(FetchStatus.Unexpected, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             var headerProblem = HeaderCheck.Problem(expected, response, publicFetch);
+            var beforeDelete = headerProblem is not null && Earlier(expected).Any(earlier => HeaderCheck.Problem(earlier, response, publicFetch) is null);
+            if (beforeDelete)
+            {
+                headerProblem = null;
+            }
             var partial = response.StatusCode == HttpStatusCode.PartialContent;
             long from = 0;
             var length = expected.Size;
@@ -142,7 +147,18 @@ internal sealed class ChaosClient : IDisposable
                 return headerProblem is null ? new FetchResult(FetchStatus.Aborted, ex.GetType().Name) : new FetchResult(FetchStatus.Wrong, headerProblem);
             }
             var problem = Join(headerProblem, bodyProblem);
-            return problem is null ? FetchResult.Ok : new FetchResult(FetchStatus.Wrong, problem);
+            return problem is not null ? new FetchResult(FetchStatus.Wrong, problem)
+                : beforeDelete ? new FetchResult(FetchStatus.BeforeDelete)
+                : FetchResult.Ok;
+        }
+    }
+
+    /// <summary>The object as acknowledged before each of its earlier deletes, latest first.</summary>
+    private static IEnumerable<ChaosObject> Earlier(ChaosObject expected)
+    {
+        for (var earlier = expected.BeforeDelete; earlier is not null; earlier = earlier.BeforeDelete)
+        {
+            yield return earlier;
         }
     }
 

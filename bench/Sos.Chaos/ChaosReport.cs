@@ -41,7 +41,7 @@ internal static class ChaosReport
             ("  deletes: acknowledged / not", $"{L("deletes")}: {L("deletes_acknowledged")} / {L("deletes_failed")} {Breakdown(load, "delete_failed_")}"),
             ("  uploads again after a delete: acknowledged / not", $"{L("uploads_after_delete")}: {L("uploads_after_delete_acknowledged")} / {L("uploads_after_delete_failed")}"),
             ("  fetches (whole / range / after re-upload)", $"{L("fetch_whole")} / {L("fetch_range")} / {L("fetch_after_hostile")}"),
-            ("  fetch outcomes", $"ok {L("fetch_ok")}, wrong {L("fetch_wrong")}, cut short {L("fetch_aborted")}, unavailable {L("fetch_unavailable")}, 404 {L("fetch_notfound")}, other {L("fetch_unexpected")}"),
+            ("  fetch outcomes", $"ok {L("fetch_ok")}, as before its delete {L("fetch_beforedelete")}, wrong {L("fetch_wrong")}, cut short {L("fetch_aborted")}, unavailable {L("fetch_unavailable")}, 404 {L("fetch_notfound")}, other {L("fetch_unexpected")}"),
             ("mean ms (upload / re-upload / fetch)", $"{Mean(load, "upload")} / {Mean(load, "reupload")} / {Mean(load, "fetch")}"),
             ("operations over 20 s (upload / re-upload / fetch)", $"{L("slow_upload")} / {L("slow_reupload")} / {L("slow_fetch")}"),
             ("faults", string.Join(", ", faults.Select(pair => $"{pair.Key} {pair.Value}"))),
@@ -92,7 +92,7 @@ internal static class ChaosReport
             ["hostile_reuploads"] = new JsonObject { ["sent"] = L("hostile_reuploads"), ["refused"] = L("hostile_refused"), ["accepted"] = L("hostile_accepted"), ["failed"] = L("hostile_failed") },
             ["fetches"] = new JsonObject
             {
-                ["whole"] = L("fetch_whole") + L("fetch_after_hostile"), ["range"] = L("fetch_range"), ["ok"] = L("fetch_ok"), ["cut_short"] = L("fetch_aborted"),
+                ["whole"] = L("fetch_whole") + L("fetch_after_hostile"), ["range"] = L("fetch_range"), ["ok"] = L("fetch_ok"), ["before_delete"] = L("fetch_beforedelete"), ["cut_short"] = L("fetch_aborted"),
                 ["unavailable"] = L("fetch_unavailable"), ["not_found"] = L("fetch_notfound"), ["other"] = L("fetch_unexpected"),
             },
             ["bad_copies"] = new JsonObject(badCopies.Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)pair.Value))),

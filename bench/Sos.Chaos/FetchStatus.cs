@@ -6,6 +6,12 @@ internal enum FetchStatus
     /// <summary>The object's bytes and first metadata.</summary>
     Ok,
 
+    /// <summary>
+    /// The object's bytes with the metadata it had before its last delete: the deleted object still
+    /// served within the bounds the README states. Counted, not a failure; never right at the end.
+    /// </summary>
+    BeforeDelete,
+
     /// <summary>A complete answer with other bytes or headers: the one thing that must never happen.</summary>
     Wrong,
 

@@ -136,7 +136,7 @@ internal sealed class LoadRun(LoadSettings settings, Ledger ledger, DeleteLog de
         if (status == HttpStatusCode.OK && answeredId == gone.Id)
         {
             tally.Add("uploads_after_delete_acknowledged");
-            ledger.Add(new ChaosObject(gone.Id, gone.Seed, gone.Size, metadata, DateTimeOffset.UtcNow));
+            ledger.Add(new ChaosObject(gone.Id, gone.Seed, gone.Size, metadata, DateTimeOffset.UtcNow) { BeforeDelete = gone });
             return;
         }
         if (status == HttpStatusCode.OK)
