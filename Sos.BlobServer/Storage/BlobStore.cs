@@ -289,6 +289,7 @@ public sealed partial class BlobStore
         activity?.SetTag("sos.object.id", id.ToString());
         if (Fault is not null)
         {
+            TrashOutdatedCopy(id, stamp);
             return new TombstoneWrite(TombstoneStatus.Unavailable, default, Held: false);
         }
         var deleted = Stamped(stamp);
@@ -328,6 +329,29 @@ public sealed partial class BlobStore
         LogTombstoned(_logger, id, deleted, trashed);
         BlobServerTelemetry.TombstonesWritten.Add(1);
         return new TombstoneWrite(TombstoneStatus.Deleted, deleted, Held: copy is not null || held is not null);
+    }
+
+    /// <summary>
+    /// A store whose writes stopped cannot record a delete, but it can stop serving the copy the
+    /// delete outdates: moved to the trash (a rename), so that reads go on to the servers that hold
+    /// the object as it is now. Not durable: after a crash the copy may be back, until the
+    /// replicator brings the tombstone once the server is restarted.
+    /// </summary>
+    private void TrashOutdatedCopy(ObjectId id, HybridTimestamp? stamp)
+    {
+        var data = DataPath(id);
+        if (stamp is not { } deleted || !File.Exists(data) || new HybridTimestamp(File.GetLastWriteTimeUtc(data).Ticks) > deleted)
+        {
+            return;
+        }
+        try
+        {
+            Delete(id);
+        }
+        catch (IOException)
+        {
+            // The disk is failing further: the copy stays where it was, as without this.
+        }
     }
 
     /// <summary>Every tombstone, in ascending order of id, starting after <paramref name="after"/>.</summary>

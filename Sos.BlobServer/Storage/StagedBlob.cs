@@ -17,7 +17,8 @@ public sealed record StagedBlob(string TempData, string? TempMetadata, string Fi
     /// <summary>
     /// Swaps the write in. First write wins for metadata: when a copy with intact metadata (and
     /// chunk sums, which are the same for the same bytes) is already here, only the bytes are replaced (the new ones are known good, the old ones may
-    /// have rotted) and the held metadata stays, whatever this write carried. Otherwise the
+    /// have rotted) and the held metadata stays, whatever this write carried; a held copy stamped
+    /// later than this write stays as it is. Otherwise the
     /// metadata step comes first, so a reader that finds the new bytes finds their metadata;
     /// without metadata that step deletes a damaged or stray <c>.meta</c>.
     /// </summary>
@@ -28,6 +29,14 @@ public sealed record StagedBlob(string TempData, string? TempMetadata, string Fi
             // A held copy whose .meta predates chunk sums gets this write's (the store already
             // copied the held metadata into it), so that its reads can be checked chunk by chunk.
             var held = File.Exists(FinalData) && MetadataFile.IsCompleteAndIntact(FinalMetadata);
+            if (held && File.GetLastWriteTimeUtc(FinalData) > File.GetLastWriteTimeUtc(TempData))
+            {
+                // The held copy is from a later write than this one (say a repair copied from a
+                // server that missed a delete arrives after the upload that followed the delete):
+                // its bytes keep their timestamp, so a write never makes a copy older than a
+                // delete it outlived. The staged files are the caller's to clean up.
+                return;
+            }
             if (!held)
             {
                 if (TempMetadata is null)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sos.BlobServer.Storage;
 using Sos.Core.Objects;
+using Sos.Core.Time;
 
 namespace Sos.Tests.Unit;
 
@@ -420,6 +421,50 @@ public sealed class BlobStoreTests : IDisposable
         failing = false;
         var later = RandomBytes(100, seed: 39);
         Assert.Equal(StoreStatus.Unavailable, (await store.StoreAsync(IdOf(later), new MemoryStream(later), NoMetadata, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task AStoreWhoseFlushFailedCannotRecordADeleteButStopsServingOnlyTheCopyItOutdates()
+    {
+        var older = RandomBytes(100, seed: 40);
+        var newer = RandomBytes(100, seed: 41);
+        var hourAgo = DateTimeOffset.UtcNow.AddHours(-1);
+        var (written, deleted, rewritten) = (HybridTimestamp.FromTime(hourAgo), HybridTimestamp.FromTime(hourAgo.AddMinutes(1)), HybridTimestamp.FromTime(hourAgo.AddMinutes(2)));
+        var healthy = CreateStore();
+        await healthy.StoreAsync(IdOf(older), new MemoryStream(older), NoMetadata, written, CancellationToken.None);
+        await healthy.StoreAsync(IdOf(newer), new MemoryStream(newer), NoMetadata, rewritten, CancellationToken.None);
+        // The same disk after a flush failed: the store refuses writes.
+        var store = CreateStore(committer: new FailingCommitter(new IOException("write-back failed")) { Faulted = true });
+
+        var outdated = await store.WriteTombstoneAsync(IdOf(older), deleted, CancellationToken.None);
+        var kept = await store.WriteTombstoneAsync(IdOf(newer), deleted, CancellationToken.None);
+
+        Assert.Equal(TombstoneStatus.Unavailable, outdated.Status);
+        Assert.Equal(TombstoneStatus.Unavailable, kept.Status);
+        Assert.Null(store.Find(IdOf(older)));
+        Assert.Null(store.FindTombstone(IdOf(older)));
+        Assert.Contains(Directory.GetFiles(Path.Combine(_root, ".trash")), path => File.ReadAllBytes(path).SequenceEqual(older));
+        Assert.NotNull(store.Find(IdOf(newer)));
+    }
+
+    [Fact]
+    public async Task AnOlderWriteOfAHeldCopyNeverMakesItOlder()
+    {
+        var store = CreateStore();
+        var bytes = RandomBytes(100, seed: 42);
+        var hourAgo = DateTimeOffset.UtcNow.AddHours(-1);
+        var (older, newer) = (HybridTimestamp.FromTime(hourAgo), HybridTimestamp.FromTime(hourAgo.AddMinutes(5)));
+        await store.StoreAsync(IdOf(bytes), new MemoryStream(bytes), NoMetadata, newer, CancellationToken.None);
+
+        // A copy of an earlier write of the same bytes, as a repair from a server that missed a delete sends it.
+        var result = await store.StoreAsync(IdOf(bytes), new MemoryStream(bytes), new Dictionary<string, string> { ["X-Mime-Type"] = "image/png" }, older, CancellationToken.None);
+
+        Assert.Equal(StoreStatus.Stored, result.Status);
+        var held = store.Find(IdOf(bytes))!;
+        Assert.Equal(newer, held.Stamp);
+        Assert.Empty(held.Metadata);
+        Assert.Equal(bytes, ReadAll(held));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, ".tmp")));
     }
 
     [Fact]
