@@ -293,7 +293,7 @@ public sealed partial class BlobStore
             return new TombstoneWrite(TombstoneStatus.Unavailable, default, Held: false);
         }
         var deleted = Stamped(stamp);
-        var copy = File.Exists(DataPath(id)) ? new HybridTimestamp(File.GetLastWriteTimeUtc(DataPath(id)).Ticks) : (HybridTimestamp?)null;
+        var copy = CopyStamp(DataPath(id));
         var held = FindTombstone(id);
         if (copy is { } written && written > deleted)
         {
@@ -339,8 +339,7 @@ public sealed partial class BlobStore
     /// </summary>
     private void TrashOutdatedCopy(ObjectId id, HybridTimestamp? stamp)
     {
-        var data = DataPath(id);
-        if (stamp is not { } deleted || !File.Exists(data) || new HybridTimestamp(File.GetLastWriteTimeUtc(data).Ticks) > deleted)
+        if (stamp is not { } deleted || CopyStamp(DataPath(id)) is not { } written || written > deleted)
         {
             return;
         }
@@ -416,7 +415,7 @@ public sealed partial class BlobStore
             {
                 return true;
             }
-            if (new HybridTimestamp(File.GetLastWriteTimeUtc(data).Ticks) > tombstone)
+            if (CopyStamp(data) > tombstone)
             {
                 File.Delete(TombstonePath(id));
                 _flushDirectory(_tombstones);
@@ -430,6 +429,10 @@ public sealed partial class BlobStore
             return false;
         }
     }
+
+    /// <summary>The timestamp of the write that made the copy at <paramref name="data"/> (its modification time), or null when there is no copy.</summary>
+    private static HybridTimestamp? CopyStamp(string data) =>
+        File.Exists(data) ? new HybridTimestamp(File.GetLastWriteTimeUtc(data).Ticks) : null;
 
     private HybridTimestamp Stamped(HybridTimestamp? stamp)
     {
