@@ -26,7 +26,10 @@ internal sealed class ServiceFactory<TEntryPoint> : WebApplicationFactory<TEntry
             // Test output stays readable: the services' warnings and errors only.
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        UseKestrel(0);
+        // Kestrel with no port given here: UseKestrel(port) rewrites the server's addresses after
+        // the program has built its host, racing the program starting Kestrel on its own thread.
+        // The loopback address with port 0 goes in as a setting instead, read before the start.
+        UseKestrel();
     }
 
     /// <summary>The address the service listens on, once <see cref="Start"/> has run.</summary>
@@ -47,5 +50,6 @@ internal sealed class ServiceFactory<TEntryPoint> : WebApplicationFactory<TEntry
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
         // Added after the service's own sources, so these win over its appsettings.json.
-        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
+        builder.UseUrls("http://127.0.0.1:0")
+            .ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
 }
