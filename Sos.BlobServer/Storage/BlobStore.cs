@@ -237,6 +237,12 @@ public sealed partial class BlobStore
     public StoredBlob? Find(ObjectId id)
     {
         var path = DataPath(id);
+        // Most ids asked about are absent (every upload asks before it writes): a missing copy is
+        // answered without opening its metadata, whose absence would cost an exception.
+        if (!File.Exists(path))
+        {
+            return null;
+        }
         var metadata = MetadataFile.Read(path + MetadataSuffix);
         var data = new FileInfo(path);
         if (!data.Exists)

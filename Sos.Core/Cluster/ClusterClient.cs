@@ -444,7 +444,10 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         using var timeout = new CancellationTokenSource(PresenceTimeout);
         // Uploads of one body at once ask about one id in one batch: it is named once.
         var distinct = ids.Distinct().Select(id => id.ToString()).ToArray();
-        using var response = await http.PostAsJsonAsync(new Uri(server.BaseAddress, "blobs/presence"), distinct, timeout.Token);
+        // Sent with its length, not chunked: a chunked body costs the blob server a slower parse.
+        using var question = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(distinct));
+        question.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await http.PostAsync(new Uri(server.BaseAddress, "blobs/presence"), question, timeout.Token);
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
         {
             presence!.MarkUnbatched(server.Name);

@@ -26,7 +26,6 @@ public sealed partial class ObjectUploader
         _cluster = cluster;
         _options = options.Value;
         _logger = logger;
-        Directory.CreateDirectory(_options.SpoolPath);
     }
 
     /// <summary>The copies an upload must have before it is acknowledged.</summary>

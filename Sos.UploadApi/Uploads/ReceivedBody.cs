@@ -81,7 +81,9 @@ public abstract class ReceivedBody : IAsyncDisposable
     {
         public static async Task<ReceivedBody> ReceiveAsync(Stream body, UploadOptions options, Func<Stream, Stream> fork, CancellationToken cancellationToken)
         {
-            var path = Path.Combine(options.SpoolPath, Guid.NewGuid().ToString("N"));
+            // Made here, by the uploads that spool, not by every upload: the directory may have been
+            // removed since the last one (a temp directory cleaned up under a running service).
+            var path = Path.Combine(Directory.CreateDirectory(options.SpoolPath).FullName, Guid.NewGuid().ToString("N"));
             // DeleteOnClose: whatever happens to the request, the spool file goes when it ends.
             var spool = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
             try
