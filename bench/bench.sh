@@ -186,23 +186,28 @@ run_wrk() {
     END { printf "%.0f %.2f %.2f %d %d\n", rps, p50, p99, errors, requests }' <<<"$out"
 }
 
-# CPU ticks (user + system) of the upload API and the blob servers so far.
+WRITE_SERVICES=(upload blob0 blob1 blob2)
+# CPU ticks (user + system) so far of each of the upload API and the blob servers, one per line.
 service_ticks() {
-  local total=0 name
-  for name in upload blob0 blob1 blob2; do
-    [[ -n "${PIDS[$name]:-}" ]] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/${PIDS[$name]}/stat")))
+  local name
+  for name in "${WRITE_SERVICES[@]}"; do
+    awk '{ print $14 + $15 }' "/proc/${PIDS[$name]}/stat"
   done
-  echo "$total"
 }
 # 4 KiB uploads of new objects, measured with no warm-up of their own (the caller warms up) →
-# "req/s p50_ms p99_ms errors cpu_us_per_upload" (CPU n/a against a running system)
+# "req/s p50_ms p99_ms errors cpu_us_per_upload" (CPU n/a against a running system); the share
+# of each service goes to the log.
 run_upload_wrk() {
   local before after rps p50 p99 errors requests
-  before=$(service_ticks)
+  [[ -n "${PIDS[upload]:-}" ]] && before=$(service_ticks)
   read -r rps p50 p99 errors requests < <(WARMUP=0 run_wrk -s "$REPO/bench/upload.lua" "$UPLOAD_URL")
-  after=$(service_ticks)
   if [[ -n "${PIDS[upload]:-}" && "$requests" -gt 0 ]]; then
-    echo "$rps $p50 $p99 $errors $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')"
+    after=$(service_ticks)
+    paste <(echo "${WRITE_SERVICES[*]}" | tr ' ' '\n') <(echo "$before") <(echo "$after") |
+      awk -v hz="$(getconf CLK_TCK)" -v n="$requests" '
+        { us = ($3 - $2) / hz * 1e6 / n; total += us; split_ = split_ sprintf(" %s %.0f", $1, us) }
+        END { printf "[bench] CPU per upload, µs:%s\n", split_ > "/dev/stderr"; printf "%.0f\n", total }' |
+      { read -r total; echo "$rps $p50 $p99 $errors $total"; }
   else
     echo "$rps $p50 $p99 $errors n/a"
   fi

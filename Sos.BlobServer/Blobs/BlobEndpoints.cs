@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using Sos.BlobServer.Security;
@@ -30,6 +31,7 @@ public static class BlobEndpoints
         group.MapDelete("/blob/{id}", DeleteBlob).RequireReplicatorScope();
         group.MapGet("/blobs", ListBlobs);
         group.MapPost("/blobs/presence", FindHeld);
+        group.MapPost("/" + CopyBatch.Route, StoreBatch);
         group.MapGet("/identity", GetIdentity);
         group.MapPut("/tombstone/{id}", WriteTombstone).RequireDeleteScope();
         group.MapGet("/tombstone/{id}", ReadTombstone);
@@ -76,6 +78,45 @@ public static class BlobEndpoints
         {
             return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Object too large");
         }
+    }
+
+    /// <summary>
+    /// Not in the original sos: many small copies in one request (<see cref="CopyBatch"/>), stored
+    /// at once so that they share their flushes. A malformed batch is refused whole and stores
+    /// nothing; each copy of a well-formed one is answered as its own write would be.
+    /// </summary>
+    private static async Task<Results<Ok<StoredObject[]>, ProblemHttpResult>> StoreBatch(HttpRequest request, BlobStore store, CancellationToken cancellationToken)
+    {
+        var (copies, problem) = await CopyBatchReader.ReadAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest, title: "Invalid copy batch");
+        }
+        var batch = Activity.Current?.Context;
+        return TypedResults.Ok(await Task.WhenAll(copies.Select(copy => StoreBatchedAsync(copy, store, batch, cancellationToken))));
+    }
+
+    /// <summary>One copy of a batch, traced as part of the upload it belongs to (linked to the batch that carried it).</summary>
+    private static async Task<StoredObject> StoreBatchedAsync(BatchedCopy copy, BlobStore store, ActivityContext? batch, CancellationToken cancellationToken)
+    {
+        using var activity = ActivityContext.TryParse(copy.TraceParent, null, out var upload)
+            ? BlobServerTelemetry.Source.StartActivity("sos.blob.batch.copy", ActivityKind.Server, upload, links: batch is { } carried ? [new ActivityLink(carried)] : null)
+            : null;
+        var id = copy.Id.ToString();
+        if (MetadataRules.Check(copy.Metadata) is not null)
+        {
+            return new StoredObject(id, copy.Bytes.Length, "invalid metadata");
+        }
+        using var bytes = new MemoryStream(copy.Bytes, writable: false);
+        var result = await store.StoreAsync(copy.Id, bytes, copy.Metadata, copy.Stamp, cancellationToken, copy.Bytes.Length);
+        return new StoredObject(id, copy.Bytes.Length, result.Status switch
+        {
+            StoreStatus.Stored => CopyBatch.Stored,
+            StoreStatus.HashMismatch => $"hash mismatch: the bytes hash to {result.Actual.Id}",
+            StoreStatus.Deleted => "deleted after this write was made",
+            StoreStatus.Unavailable => "writes stopped: a flush of this server's disk failed",
+            _ => "insufficient storage",
+        });
     }
 
     private static Results<VerifiedBlobResult, FileStreamHttpResult, NotFound, ProblemHttpResult> ReadBlob(string id, HttpRequest request, HttpResponse response, BlobStore store)

@@ -22,10 +22,15 @@ namespace Sos.Core.Cluster;
 /// every request is counted and logged here (attempts at Debug, failures at Warning). Every copy
 /// written carries a hybrid-clock timestamp, which orders it against deletes (tombstones).
 /// </summary>
-public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, ILogger<ClusterClient> logger, HybridClock? clock = null, PresenceBatches? presence = null)
+public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, ILogger<ClusterClient> logger, HybridClock? clock = null, BatchedRequests? batches = null)
 {
     /// <summary>How long a batched presence question may take before its server counts as failed.</summary>
     private static readonly TimeSpan PresenceTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a batched write may take before its server counts as failed (each copy's own deadline is usually shorter).</summary>
+    private static readonly TimeSpan CopyBatchTimeout = TimeSpan.FromSeconds(30);
+
+    private const string PresenceRoute = "blobs/presence";
 
     private readonly HybridClock _clock = clock ?? new HybridClock(TimeProvider.System);
 
@@ -159,13 +164,23 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         var candidates = Rank(id).Where(server => !exclude.Contains(server)).ToArray();
         // One write, one timestamp: every copy of it orders the same against a delete.
         var stamp = _clock.Now();
+        var small = batches is not null && length <= CopyBatch.MaxCopyBytes ? ReadSmall(openBody, (int)length) : null;
         return ReplicaFanOut.WriteAsync(candidates, copies, async (server, token) =>
         {
-            await using var body = openBody();
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
             deadline.CancelAfter(copyDeadline);
             var (written, failure) = await AttemptAsync(server, "write", id, async () =>
             {
+                if (small is not null && !batches!.Unbatched(CopyBatch.Route, server.Name))
+                {
+                    var queued = new QueuedCopy(id, small, metadata, stamp, Activity.Current?.Id);
+                    if (await batches.Copies(server.Name).AskAsync(queued, many => StoreManyOnAsync(server, many), deadline.Token) is { } refused)
+                    {
+                        throw new BlobServerException(server, HttpStatusCode.OK, $"it did not store its copy in the batch: {refused}");
+                    }
+                    return (string?)null;
+                }
+                await using var body = openBody();
                 await StoreOnAsync(server, id, body, length, metadata, stamp, deadline.Token);
                 return (string?)null;
             }, token, describe: true);
@@ -430,9 +445,9 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     }
 
     private Task<ServerPresence> AskPresenceAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken) =>
-        presence is null || presence.Unbatched(server.Name)
+        batches is null || batches.Unbatched(PresenceRoute, server.Name)
             ? AnswerOnAsync(server, id, cancellationToken)
-            : presence.For(server.Name).AskAsync(id, ids => PresenceOfManyOnAsync(server, ids), cancellationToken);
+            : batches.Presence(server.Name).AskAsync(id, ids => PresenceOfManyOnAsync(server, ids), cancellationToken);
 
     /// <summary>
     /// One batched presence question (<c>POST /blobs/presence</c>): the held copies' headers and
@@ -447,10 +462,10 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         // Sent with its length, not chunked: a chunked body costs the blob server a slower parse.
         using var question = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(distinct));
         question.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await http.PostAsync(new Uri(server.BaseAddress, "blobs/presence"), question, timeout.Token);
+        using var response = await http.PostAsync(new Uri(server.BaseAddress, PresenceRoute), question, timeout.Token);
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
         {
-            presence!.MarkUnbatched(server.Name);
+            batches!.MarkUnbatched(PresenceRoute, server.Name);
             return await Task.WhenAll(ids.Select(id => AnswerOnAsync(server, id, timeout.Token)));
         }
         await EnsureSuccessAsync(server, response, timeout.Token);
@@ -665,6 +680,74 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         {
             throw new BlobServerException(server, response.StatusCode, $"it acknowledged {storedId} of {stored.Size} bytes");
         }
+    }
+
+    /// <summary>A small body, read once for all its copies (batched copies carry bytes, not streams).</summary>
+    private static byte[] ReadSmall(Func<Stream> openBody, int length)
+    {
+        using var body = openBody();
+        var bytes = new byte[length];
+        body.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// One batched write of small copies (<c>POST /blobs/batch</c>, see <see cref="CopyBatch"/>):
+    /// null for each copy the server made durable, or why it did not. A server without the route
+    /// (an original sos blob server, an older Sos one) is written one copy per request, now and
+    /// from then on.
+    /// </summary>
+    private async Task<IReadOnlyList<string?>> StoreManyOnAsync(BlobServer server, IReadOnlyList<QueuedCopy> copies)
+    {
+        using var timeout = new CancellationTokenSource(CopyBatchTimeout);
+        using var batch = new MultipartContent("mixed");
+        foreach (var copy in copies)
+        {
+            var part = new ReadOnlyMemoryContent(copy.Bytes);
+            part.Headers.ContentLength = copy.Bytes.Length;
+            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            part.Headers.TryAddWithoutValidation(CopyBatch.IdHeader, copy.Id.ToString());
+            part.Headers.TryAddWithoutValidation(HybridTimestamp.Header, copy.Stamp.ToString());
+            if (copy.TraceParent is { } traceParent)
+            {
+                part.Headers.TryAddWithoutValidation(CopyBatch.TraceParentHeader, traceParent);
+            }
+            foreach (var (name, value) in copy.Metadata)
+            {
+                part.Headers.TryAddWithoutValidation(name, value);
+            }
+            batch.Add(part);
+        }
+        using var response = await http.PostAsync(new Uri(server.BaseAddress, CopyBatch.Route), batch, timeout.Token);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+        {
+            batches!.MarkUnbatched(CopyBatch.Route, server.Name);
+            return await Task.WhenAll(copies.Select(async copy =>
+            {
+                try
+                {
+                    using var body = new MemoryStream(copy.Bytes.ToArray(), writable: false);
+                    await StoreOnAsync(server, copy.Id, body, copy.Bytes.Length, copy.Metadata, copy.Stamp, timeout.Token);
+                    return null;
+                }
+                catch (Exception ex) when (ServerFailure.Is(ex, CancellationToken.None))
+                {
+                    return ServerFailure.Describe(ex);
+                }
+            }));
+        }
+        await EnsureSuccessAsync(server, response, timeout.Token);
+        var answers = await response.Content.ReadFromJsonAsync<StoredObject[]>(timeout.Token);
+        if (answers is null || answers.Length != copies.Count)
+        {
+            throw new BlobServerException(server, response.StatusCode, "a batch answer with the wrong number of copies");
+        }
+        return [.. copies.Select((copy, i) => answers[i] switch
+        {
+            { Status: CopyBatch.Stored } stored when stored.Id == copy.Id.ToString() && stored.Size == copy.Bytes.Length => null,
+            { Status: CopyBatch.Stored } stored => $"it acknowledged {stored.Id} of {stored.Size} bytes",
+            var refused => refused?.Status ?? "no answer",
+        })];
     }
 
     private Task<HttpResponseMessage> GetAsync(BlobServer server, ObjectId id, ByteRange? range, CancellationToken cancellationToken)

@@ -30,8 +30,8 @@ public static class ClusterServiceCollectionExtensions
     {
         services.AddValidatedOptions<BlobClusterOptions>(BlobClusterOptions.SectionName);
         services.TryAddSingleton<BlobCluster>();
-        // One set of batched presence questions per process, shared by every request's client.
-        services.TryAddSingleton<PresenceBatches>();
+        // One set of batched presence questions and copy writes per process, shared by every request's client.
+        services.TryAddSingleton<BatchedRequests>();
         // One clock per process, so that its timestamps never repeat or go back.
         services.TryAddSingleton(provider => new Time.HybridClock(provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddOptions<InternalTokenOptions>().BindConfiguration(InternalTokenOptions.SectionName);

@@ -45,6 +45,25 @@ public sealed class OriginalProtocolTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task SmallCopiesForOriginalBlobServersAreWrittenOneRequestEachWhenTheyTakeNoBatches()
+    {
+        var objects = Enumerable.Range(0, 8).Select(seed => TestBytes.Random(4096, 100 + seed)).ToArray();
+
+        var results = await Task.WhenAll(objects.Select(bytes => Cluster.WriteCopiesAsync(TestBytes.IdOf(bytes), bytes.Length, () => new MemoryStream(bytes),
+            new Dictionary<string, string> { ["X-Orig-Filename"] = "small.bin" }, copies: 2, exclude: [], TimeSpan.FromSeconds(30), CancellationToken.None)));
+
+        Assert.All(results, result => Assert.Equal(2, result.Written.Count));
+        foreach (var bytes in objects)
+        {
+            foreach (var server in new[] { _first, _second })
+            {
+                Assert.Equal(bytes, server.Copies[TestBytes.IdOf(bytes).ToString()].Bytes);
+                Assert.Equal("small.bin", server.Copies[TestBytes.IdOf(bytes).ToString()].Metadata["X-Orig-Filename"]);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1000)]

@@ -78,6 +78,101 @@ public sealed class BlobServerHttpTests : IDisposable
     }
 
     [Fact]
+    public async Task ABatchOfCopiesIsAnsweredCopyByCopyInOrderAndStoresOnlyTheGoodOnes()
+    {
+        var server = Start(withTokens: true);
+        var client = Client(server, InternalToken);
+        var good = TestBytes.Random(4096, seed: 21);
+        var other = TestBytes.Random(100, seed: 22);
+        var forged = TestBytes.Random(4096, seed: 23);
+        var forgedId = TestBytes.IdOf(TestBytes.Random(4096, seed: 24)).ToString();
+        var (deleted, deletedBytes) = await StoreAsync(client);
+        using (var tombstone = await Client(server, ReplicatorToken).PutAsync($"/tombstone/{deleted}", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, tombstone.StatusCode);
+        }
+
+        using var answer = await client.PostAsync("/blobs/batch", Batch(
+            (TestBytes.IdOf(good).ToString(), good, [("X-Mime-Type", "image/png")]),
+            (forgedId, forged, []),
+            (deleted, deletedBytes, [("Sos-Timestamp", "1")]),
+            (TestBytes.IdOf(other).ToString(), other, [("X-Orig-Filename", "caf\u00e9.txt")]),
+            (TestBytes.IdOf(other).ToString(), other, [])));
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var stored = (await answer.Content.ReadFromJsonAsync<Sos.Core.BlobServers.StoredObject[]>())!;
+        Assert.Equal([TestBytes.IdOf(good).ToString(), forgedId, deleted, TestBytes.IdOf(other).ToString(), TestBytes.IdOf(other).ToString()], stored.Select(copy => copy.Id));
+        Assert.Equal("OK", stored[0].Status);
+        Assert.StartsWith("hash mismatch", stored[1].Status, StringComparison.Ordinal);
+        Assert.StartsWith("deleted", stored[2].Status, StringComparison.Ordinal);
+        Assert.Equal("invalid metadata", stored[3].Status);
+        Assert.Equal("OK", stored[4].Status);
+        using var read = await client.GetAsync($"/blob/{TestBytes.IdOf(good)}");
+        Assert.Equal(good, await read.Content.ReadAsByteArrayAsync());
+        Assert.Equal("image/png", Assert.Single(read.Headers.GetValues("X-Mime-Type")));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/blob/{forgedId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/blob/{deleted}")).StatusCode);
+        // The copy with metadata no download could serve back was refused; the one after it, without, was stored bare.
+        using var plain = await client.GetAsync($"/blob/{TestBytes.IdOf(other)}");
+        Assert.Equal(other, await plain.Content.ReadAsByteArrayAsync());
+        Assert.False(plain.Headers.Contains("X-Orig-Filename"));
+    }
+
+    [Fact]
+    public async Task AMalformedBatchIsRefusedWholeAndStoresNothing()
+    {
+        var server = Start(withTokens: true);
+        var client = Client(server, InternalToken);
+        var first = TestBytes.Random(1000, seed: 31);
+        var firstId = TestBytes.IdOf(first).ToString();
+        var big = TestBytes.Random(64 * 1024 + 1, seed: 32);
+
+        using var noId = await client.PostAsync("/blobs/batch", Batch((firstId, first, []), ("", first, [])));
+        using var badStamp = await client.PostAsync("/blobs/batch", Batch((firstId, first, []), (firstId, first, [("Sos-Timestamp", "yesterday")])));
+        using var tooLarge = await client.PostAsync("/blobs/batch", Batch((firstId, first, []), (TestBytes.IdOf(big).ToString(), big, [])));
+        using var tooMany = await client.PostAsync("/blobs/batch", Batch([.. Enumerable.Repeat((firstId, first, Array.Empty<(string, string)>()), 65)]));
+        using var notMultipart = await client.PostAsync("/blobs/batch", new ByteArrayContent(first));
+        using var cutShort = await client.PostAsync("/blobs/batch", CutShort(Batch((firstId, first, []))));
+        using var anonymous = await Client(server, token: null).PostAsync("/blobs/batch", Batch((firstId, first, [])));
+
+        foreach (var refused in new[] { noId, badStamp, tooLarge, tooMany, notMultipart, cutShort })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/blob/{firstId}")).StatusCode);
+    }
+
+    /// <summary>A copy batch as the cluster layer sends it: one part per copy, its id and headers on the part.</summary>
+    private static MultipartContent Batch(params (string Id, byte[] Bytes, (string Name, string Value)[] Headers)[] copies)
+    {
+        var batch = new MultipartContent("mixed");
+        foreach (var (id, bytes, headers) in copies)
+        {
+            var part = new ByteArrayContent(bytes);
+            if (id.Length > 0)
+            {
+                part.Headers.TryAddWithoutValidation("Sos-Id", id);
+            }
+            foreach (var (name, value) in headers)
+            {
+                part.Headers.TryAddWithoutValidation(name, value);
+            }
+            batch.Add(part);
+        }
+        return batch;
+    }
+
+    /// <summary>The batch's bytes without their closing boundary, as a client that broke off would leave them.</summary>
+    private static ByteArrayContent CutShort(MultipartContent batch)
+    {
+        var bytes = batch.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+        var cut = new ByteArrayContent(bytes[..^20]);
+        cut.Headers.ContentType = batch.Headers.ContentType;
+        return cut;
+    }
+
+    [Fact]
     public async Task ANotFoundForADeletedIdNamesTheDeleteAndOneForAnIdNeverStoredDoesNot()
     {
         var server = Start(withTokens: true);

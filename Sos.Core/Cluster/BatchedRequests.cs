@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+using Sos.Core.Objects;
+
+namespace Sos.Core.Cluster;
+
+/// <summary>
+/// The process's batches per blob server (one set per server, shared by every request): presence
+/// questions ("do you hold this object, or a tombstone of it?") and small copy writes. It also
+/// remembers which servers lack a batched route (an original sos blob server, or an older Sos
+/// one): those are asked one request per object, on that route, from then on.
+/// </summary>
+public sealed class BatchedRequests
+{
+    /// <summary>Batches per server and route in flight at once: one being answered while the next fills.</summary>
+    private const int MaxInFlight = 2;
+
+    private readonly ConcurrentDictionary<string, Batcher<ObjectId, ServerPresence>> _presence = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Batcher<QueuedCopy, string?>> _copies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Route, string Server), bool> _unbatched = new();
+
+    /// <summary>The most ids one presence question names; a Sos blob server answers up to 1,000.</summary>
+    public int MaxPresenceIds { get; init; } = 256;
+
+    /// <summary>The most copies one batched write carries; a Sos blob server takes up to 64.</summary>
+    public int MaxCopies { get; init; } = 32;
+
+    internal Batcher<ObjectId, ServerPresence> Presence(string server) =>
+        _presence.GetOrAdd(server, _ => new Batcher<ObjectId, ServerPresence>(MaxPresenceIds, MaxInFlight));
+
+    /// <summary>Each copy is answered with null once it is durable, or with why it is not.</summary>
+    internal Batcher<QueuedCopy, string?> Copies(string server) =>
+        _copies.GetOrAdd(server, _ => new Batcher<QueuedCopy, string?>(MaxCopies, MaxInFlight));
+
+    internal bool Unbatched(string route, string server) => _unbatched.ContainsKey((route, server));
+
+    internal void MarkUnbatched(string route, string server) => _unbatched[(route, server)] = true;
+}
