@@ -4,7 +4,7 @@ using Sos.BlobServer.Leases;
 using Sos.BlobServer.Marks;
 using Sos.BlobServer.Security;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServiceBuilder.Create(args);
 
 builder.AddServiceDefaults(BlobServerTelemetry.Name);
 builder.AddBlobServer();

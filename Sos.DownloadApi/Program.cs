@@ -2,7 +2,7 @@ using Sos.Core.Cluster;
 using Sos.DownloadApi;
 using Sos.DownloadApi.Fetch;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServiceBuilder.Create(args);
 
 builder.AddServiceDefaults(DownloadApiTelemetry.Name, ClusterTelemetry.Name);
 builder.AddDownloadApi();

@@ -4,7 +4,7 @@ using Sos.UploadApi.Deletes;
 using Sos.UploadApi.Security;
 using Sos.UploadApi.Uploads;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServiceBuilder.Create(args);
 
 builder.AddServiceDefaults(UploadApiTelemetry.Name, ClusterTelemetry.Name);
 builder.AddUploadApi();

@@ -11,8 +11,12 @@ namespace Sos.Core.Cluster;
 /// </summary>
 public sealed class BatchedRequests
 {
-    /// <summary>Batches per server and route in flight at once: one being answered while the next fills.</summary>
-    private const int MaxInFlight = 2;
+    /// <summary>
+    /// Batches per server and route in flight at once: one being answered while the next fills.
+    /// With two, answers came back fast enough that most batches carried two or three items, and
+    /// every request costs both sides more CPU than the items in it.
+    /// </summary>
+    private const int MaxInFlight = 1;
 
     private readonly ConcurrentDictionary<string, Batcher<ObjectId, ServerPresence>> _presence = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Batcher<QueuedCopy, string?>> _copies = new(StringComparer.Ordinal);
