@@ -8,13 +8,17 @@ namespace Sos.Core.Cluster;
 /// Copies of an object written while its body still arrives: each copy reads its own pipe, and
 /// whatever is written to the stream <see cref="Fork"/> returns goes to every copy still going
 /// (and to the stream it wraps, the upload's spool). A copy that fails or falls behind its
-/// deadline stops taking bytes; the others go on. Memory stays at a few MiB per copy, however
+/// deadline stops taking bytes; the others go on. Memory stays at about 1 MiB per copy, however
 /// large the object: a full pipe holds the writer back until its copy has read.
 /// </summary>
 public sealed class StreamedCopies
 {
-    /// <summary>How far a copy may fall behind the body before the body waits for it.</summary>
-    private static readonly PipeOptions Window = new(pauseWriterThreshold: 4 * 1024 * 1024, resumeWriterThreshold: 2 * 1024 * 1024, useSynchronizationContext: false);
+    /// <summary>
+    /// How far a copy may fall behind the body before the body waits for it, in 64 KiB segments.
+    /// A 4 MiB window of the pipe's default 4 KiB segments raised the upload API's peak memory by
+    /// 30 MB over streamed 1 GiB uploads (144 MB against 113 with this window) and was no faster.
+    /// </summary>
+    private static readonly PipeOptions Window = new(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false);
 
     private readonly List<(BlobServer Server, Pipe Pipe, Task<CopyWrite> Write)> _copies = [];
 
