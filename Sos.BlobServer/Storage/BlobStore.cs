@@ -128,6 +128,7 @@ public sealed partial class BlobStore
         var tempData = Path.Combine(_temp, $"{id}.{Guid.NewGuid():N}");
         // Every copy has a .meta: it holds the chunk sums that reads are checked against.
         var tempMetadata = tempData + MetadataSuffix;
+        var committed = false;
         try
         {
             var (actual, chunks) = length is { } known && known <= SmallWriteMaxBytes
@@ -153,6 +154,7 @@ public sealed partial class BlobStore
             var shard = ShardLayout.IndexOf(id.ToString());
             await EnsureShardAsync(shard, actual.Size, cancellationToken);
             await _committer.CommitAsync(new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size), cancellationToken);
+            committed = true;
             // A committed write's shard is durable: flushed above, or by the commit's flush.
             Volatile.Write(ref _shardReady[shard], true);
             if (!SettleWithTombstone(id))
@@ -173,10 +175,14 @@ public sealed partial class BlobStore
         }
         finally
         {
-            // After a commit these are gone. After a failure nothing half-written may stay: a
-            // committer answers only once it is done with the files, so deleting them is safe.
-            TryDelete(tempData);
-            TryDelete(tempMetadata);
+            // After a commit these are gone (moved, or deleted by the move). After a failure
+            // nothing half-written may stay: a committer answers only once it is done with the
+            // files, so deleting them is safe.
+            if (!committed)
+            {
+                TryDelete(tempData);
+                TryDelete(tempMetadata);
+            }
         }
     }
 

@@ -20,7 +20,8 @@ public sealed record StagedBlob(string TempData, string? TempMetadata, string Fi
     /// have rotted) and the held metadata stays, whatever this write carried; a held copy stamped
     /// later than this write stays as it is. Otherwise the
     /// metadata step comes first, so a reader that finds the new bytes finds their metadata;
-    /// without metadata that step deletes a damaged or stray <c>.meta</c>.
+    /// without metadata that step deletes a damaged or stray <c>.meta</c>. Staged files that are
+    /// not moved are deleted, so that a committed write leaves nothing behind in the temp folder.
     /// </summary>
     internal void MoveIntoPlace()
     {
@@ -34,19 +35,28 @@ public sealed record StagedBlob(string TempData, string? TempMetadata, string Fi
                 // The held copy is from a later write than this one (say a repair copied from a
                 // server that missed a delete arrives after the upload that followed the delete):
                 // its bytes keep their timestamp, so a write never makes a copy older than a
-                // delete it outlived. The staged files are the caller's to clean up.
+                // delete it outlived. The staged files are not needed.
+                foreach (var file in TempFiles)
+                {
+                    File.Delete(file);
+                }
                 return;
             }
-            if (!held)
+            if (held)
             {
-                if (TempMetadata is null)
+                // The held metadata stays.
+                if (TempMetadata is not null)
                 {
-                    File.Delete(FinalMetadata);
+                    File.Delete(TempMetadata);
                 }
-                else
-                {
-                    File.Move(TempMetadata, FinalMetadata, overwrite: true);
-                }
+            }
+            else if (TempMetadata is null)
+            {
+                File.Delete(FinalMetadata);
+            }
+            else
+            {
+                File.Move(TempMetadata, FinalMetadata, overwrite: true);
             }
             File.Move(TempData, FinalData, overwrite: true);
         }
