@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sos.BlobServer.Storage;
 using Sos.Tests.Telemetry;
@@ -216,13 +217,39 @@ public sealed class SosAppFixture : IAsyncLifetime
         // The start is reported a moment later: until then the snapshot still shows the exit, which
         // a health wait would take as a failed start.
         await App.ResourceNotifications.WaitForResourceAsync(name, update => !KnownResourceStates.TerminalStates.Contains(update.Snapshot.State?.Text), timeout.Token);
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(name, WaitBehavior.StopOnResourceUnavailable, timeout.Token);
+        try
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(name, WaitBehavior.StopOnResourceUnavailable, timeout.Token);
+        }
+        catch (DistributedApplicationException ex)
+        {
+            throw new DistributedApplicationException($"{ex.Message} Its log:\n{await RecentLogAsync(name)}", ex);
+        }
         // Health reports kept from before the stop may still read healthy: ask the new process itself.
         await WaitUntilAnswersHealthAsync(index, timeout.Token);
         lock (_broken)
         {
             _broken.Remove(index);
         }
+    }
+
+    /// <summary>What a resource has logged so far (its last lines), for a failure's message.</summary>
+    private async Task<string> RecentLogAsync(string name)
+    {
+        var lines = new List<string>();
+        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(name).WithCancellation(enough.Token))
+            {
+                lines.AddRange(batch.Select(line => line.Content));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The backlog has arrived by then; the watch itself never ends.
+        }
+        return string.Join('\n', lines.TakeLast(40));
     }
 
     private async Task WaitUntilAnswersHealthAsync(int index, CancellationToken cancellationToken)
