@@ -30,7 +30,7 @@ public static class BlobEndpoints
         group.MapPost("/blob/{id}/verify", VerifyBlob);
         group.MapDelete("/blob/{id}", DeleteBlob).RequireReplicatorScope();
         group.MapGet("/blobs", ListBlobs);
-        group.MapPost("/blobs/presence", FindHeld);
+        group.MapPost("/" + PresenceAnswer.Route, FindHeld);
         group.MapPost("/" + CopyBatch.Route, StoreBatch);
         group.MapGet("/identity", GetIdentity);
         group.MapPut("/tombstone/{id}", WriteTombstone).RequireDeleteScope();

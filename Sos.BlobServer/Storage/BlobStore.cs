@@ -317,6 +317,7 @@ public sealed partial class BlobStore
             return new TombstoneWrite(TombstoneStatus.Deleted, earlier, Held: true);
         }
         var temp = Path.Combine(_temp, $"{id}.{Guid.NewGuid():N}.tombstone");
+        var committed = false;
         try
         {
             await FlushOrStopAsync(() =>
@@ -328,6 +329,7 @@ public sealed partial class BlobStore
             CreateDurably(_tombstones);
             // The store's commit path: renamed into place and its directory flushed before this returns.
             await _committer.CommitAsync(new StagedBlob(temp, null, TombstonePath(id), TombstonePath(id) + MetadataSuffix, 0), cancellationToken);
+            committed = true;
         }
         catch (IOException) when (Fault is not null)
         {
@@ -335,7 +337,11 @@ public sealed partial class BlobStore
         }
         finally
         {
-            TryDelete(temp);
+            // After a commit it is gone (moved, or deleted by the move).
+            if (!committed)
+            {
+                TryDelete(temp);
+            }
         }
         var trashed = !SettleWithTombstone(id) && copy is not null;
         LogTombstoned(_logger, id, deleted, trashed);

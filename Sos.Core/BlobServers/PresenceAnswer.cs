@@ -10,4 +10,7 @@ namespace Sos.Core.BlobServers;
 /// </summary>
 public sealed record PresenceAnswer(
     [property: JsonPropertyName("copies")] HeldCopy[] Copies,
-    [property: JsonPropertyName("tombstones")] TombstoneRecord[] Tombstones);
+    [property: JsonPropertyName("tombstones")] TombstoneRecord[] Tombstones)
+{
+    public const string Route = "blobs/presence";
+}

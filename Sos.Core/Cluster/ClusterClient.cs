@@ -30,8 +30,6 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     /// <summary>How long a batched write may take before its server counts as failed (each copy's own deadline is usually shorter).</summary>
     private static readonly TimeSpan CopyBatchTimeout = TimeSpan.FromSeconds(30);
 
-    private const string PresenceRoute = "blobs/presence";
-
     private readonly HybridClock _clock = clock ?? new HybridClock(TimeProvider.System);
 
     /// <summary>
@@ -445,7 +443,7 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     }
 
     private Task<ServerPresence> AskPresenceAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken) =>
-        batches is null || batches.Unbatched(PresenceRoute, server.Name)
+        batches is null || batches.Unbatched(PresenceAnswer.Route, server.Name)
             ? AnswerOnAsync(server, id, cancellationToken)
             : batches.Presence(server.Name).AskAsync(id, ids => PresenceOfManyOnAsync(server, ids), cancellationToken);
 
@@ -462,10 +460,10 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         // Sent with its length, not chunked: a chunked body costs the blob server a slower parse.
         using var question = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(distinct));
         question.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await http.PostAsync(new Uri(server.BaseAddress, PresenceRoute), question, timeout.Token);
+        using var response = await http.PostAsync(new Uri(server.BaseAddress, PresenceAnswer.Route), question, timeout.Token);
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
         {
-            batches!.MarkUnbatched(PresenceRoute, server.Name);
+            batches!.MarkUnbatched(PresenceAnswer.Route, server.Name);
             return await Task.WhenAll(ids.Select(id => AnswerOnAsync(server, id, timeout.Token)));
         }
         await EnsureSuccessAsync(server, response, timeout.Token);
@@ -726,7 +724,7 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
             {
                 try
                 {
-                    using var body = new MemoryStream(copy.Bytes.ToArray(), writable: false);
+                    using var body = new MemoryStream(copy.Bytes, writable: false);
                     await StoreOnAsync(server, copy.Id, body, copy.Bytes.Length, copy.Metadata, copy.Stamp, timeout.Token);
                     return null;
                 }

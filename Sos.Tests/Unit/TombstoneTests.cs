@@ -48,6 +48,7 @@ public sealed class TombstoneTests : IDisposable
         Assert.Empty(store.List());
         Assert.Contains(Directory.GetFiles(Path.Combine(_root, ".trash")), path => File.ReadAllBytes(path).SequenceEqual(bytes));
         Assert.Equal([(id, Stamp(2))], store.ListTombstones());
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, ".tmp")));
         // Durable as a file of its own, read back by a new store over the same disk.
         Assert.Equal(Stamp(2), CreateStore().FindTombstone(id));
     }
