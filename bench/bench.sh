@@ -227,12 +227,14 @@ download_secs() { curl -fsS -o /dev/null -w '%{time_total}' "$1"; }
 # Sums of the download API's fetch counters while "$@" runs → "fetches blob_requests cache_misses" (n/a when it is not ours).
 with_fetch_counters() {
   if [[ -z "${PIDS[download]:-}" ]]; then "$@"; echo "n/a n/a n/a" >"$WORK/counters.sum"; return; fi
-  dotnet tool run dotnet-counters -- collect -p "${PIDS[download]}" --format csv -o "$WORK/counters.csv" \
-    --counters 'Sos.DownloadApi[sos.fetch.requests,sos.fetch.blob_requests,sos.fetch.cache_misses]' --duration "$(printf '00:00:%02d:%02d' $(((SECONDS_PER_RUN + 8) / 60)) $(((SECONDS_PER_RUN + 8) % 60)))" >/dev/null 2>&1 &
+  # The tool is the repo's own (its manifest is found from the working directory, wherever the bench was started).
+  (cd "$REPO" && exec dotnet tool run dotnet-counters -- collect -p "${PIDS[download]}" --format csv -o "$WORK/counters.csv" \
+    --counters 'Sos.DownloadApi[sos.fetch.requests,sos.fetch.blob_requests,sos.fetch.cache_misses]' --duration "$(printf '00:00:%02d:%02d' $(((SECONDS_PER_RUN + 8) / 60)) $(((SECONDS_PER_RUN + 8) % 60)))" >/dev/null 2>&1) &
   local collector=$!
   sleep 2 # the session attaches before the first request counts
   "$@"
   wait "$collector" || true # the last interval is published before it ends
+  if [[ ! -s "$WORK/counters.csv" ]]; then log "dotnet-counters recorded nothing"; echo "n/a n/a n/a" >"$WORK/counters.sum"; return; fi
   awk -F, '$3 ~ /sos.fetch.requests/ { f += $NF } $3 ~ /sos.fetch.blob_requests/ { b += $NF } $3 ~ /sos.fetch.cache_misses/ { m += $NF } END { printf "%.0f %.0f %.0f\n", f, b, m }' "$WORK/counters.csv" >"$WORK/counters.sum"
 }
 

@@ -93,12 +93,18 @@ public static class BlobEndpoints
             return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest, title: "Invalid copy batch");
         }
         var batch = Activity.Current?.Context;
-        return TypedResults.Ok(await Task.WhenAll(copies.Select(copy => StoreBatchedAsync(copy, store, batch, cancellationToken))));
+        // Every copy is staged before any is committed, so that the whole batch shares one flush cycle.
+        var commits = store.GatherCommits();
+        var stores = copies.Select(copy => StoreBatchedAsync(copy, store, commits.Join(), batch, cancellationToken)).ToArray();
+        commits.Close(cancellationToken);
+        return TypedResults.Ok(await Task.WhenAll(stores));
     }
 
     /// <summary>One copy of a batch, traced as part of the upload it belongs to (linked to the batch that carried it).</summary>
-    private static async Task<StoredObject> StoreBatchedAsync(BatchedCopy copy, BlobStore store, ActivityContext? batch, CancellationToken cancellationToken)
+    private static async Task<StoredObject> StoreBatchedAsync(BatchedCopy copy, BlobStore store, GroupMember commit, ActivityContext? batch, CancellationToken cancellationToken)
     {
+        // A copy that ends without a commit (refused, failed) leaves the group, which goes on without it.
+        using var _ = commit;
         using var activity = ActivityContext.TryParse(copy.TraceParent, null, out var upload)
             ? BlobServerTelemetry.Source.StartActivity("sos.blob.batch.copy", ActivityKind.Server, upload, links: batch is { } carried ? [new ActivityLink(carried)] : null)
             : null;
@@ -108,7 +114,7 @@ public static class BlobEndpoints
             return new StoredObject(id, copy.Bytes.Length, "invalid metadata");
         }
         using var bytes = new MemoryStream(copy.Bytes, writable: false);
-        var result = await store.StoreAsync(copy.Id, bytes, copy.Metadata, copy.Stamp, cancellationToken, copy.Bytes.Length);
+        var result = await store.StoreAsync(copy.Id, bytes, copy.Metadata, copy.Stamp, cancellationToken, copy.Bytes.Length, commit);
         return new StoredObject(id, copy.Bytes.Length, result.Status switch
         {
             StoreStatus.Stored => CopyBatch.Stored,

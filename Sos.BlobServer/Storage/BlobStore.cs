@@ -94,6 +94,12 @@ public sealed partial class BlobStore
         StoreAsync(id, content, metadata, stamp: null, cancellationToken);
 
     /// <summary>
+    /// A group for writes staged side by side (a batch of copies): each write given a place in it
+    /// (<see cref="CommitGroup.Join"/>) is committed with the others, so that they share their flushes.
+    /// </summary>
+    public CommitGroup GatherCommits() => new(_committer);
+
+    /// <summary>
     /// Bodies up to this size whose length is announced are read whole into memory, then written
     /// with one synchronous write: a small copy then costs no asynchronous file round trips.
     /// </summary>
@@ -103,9 +109,10 @@ public sealed partial class BlobStore
     /// As above, for a write made at <paramref name="stamp"/> (null: now, by this server's clock).
     /// A write no later than the id's tombstone is refused (<see cref="StoreStatus.Deleted"/>); a
     /// later one removes the tombstone once it is durable. <paramref name="length"/> is the body's
-    /// length when the caller knows it (an HTTP request's <c>Content-Length</c>).
+    /// length when the caller knows it (an HTTP request's <c>Content-Length</c>). A write given a place
+    /// in a group (<see cref="GatherCommits"/>) is committed with the rest of the group.
     /// </summary>
-    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken, long? length = null)
+    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken, long? length = null, GroupMember? group = null)
     {
         using var activity = BlobServerTelemetry.Source.StartActivity("sos.blob.store");
         activity?.SetTag("sos.object.id", id.ToString());
@@ -153,7 +160,8 @@ public sealed partial class BlobStore
             await FlushOrStopAsync(() => MetadataFile.Write(tempMetadata, kept, chunks, flush), offload: flush, cancellationToken);
             var shard = ShardLayout.IndexOf(id.ToString());
             await EnsureShardAsync(shard, actual.Size, cancellationToken);
-            await _committer.CommitAsync(new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size), cancellationToken);
+            var staged = new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size);
+            await (group is null ? _committer.CommitAsync(staged, cancellationToken) : group.CommitAsync(staged, cancellationToken));
             committed = true;
             // A committed write's shard is durable: flushed above, or by the commit's flush.
             Volatile.Write(ref _shardReady[shard], true);
