@@ -4,8 +4,8 @@ using Microsoft.Win32.SafeHandles;
 namespace Sos.BlobServer.Storage;
 
 /// <summary>
-/// The few libc calls .NET has no API for: flushing a directory or a whole file system, and
-/// telling which file (device and inode) a path or an open handle is.
+/// The few libc calls .NET has no API for: flushing a directory or a whole file system, telling
+/// which file (device and inode) a path or an open handle is, and a rename with no checks around it.
 /// </summary>
 internal static partial class Libc
 {
@@ -73,6 +73,32 @@ internal static partial class Libc
         identity = new FileIdentity(*(uint*)(buffer + 136), *(uint*)(buffer + 140), *(ulong*)(buffer + 32));
         return true;
     }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> over <paramref name="destination"/>. On Linux this is
+    /// <c>rename</c> alone: <c>File.Move</c> first looks up the source and the destination (is it
+    /// a directory?), two <c>lstat</c> calls per move, four per copy committed, about paths the
+    /// store made itself. Elsewhere it is <c>File.Move</c>.
+    /// </summary>
+    public static void Replace(string source, string destination)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            File.Move(source, destination, overwrite: true);
+            return;
+        }
+        if (Rename(source, destination) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            var message = $"Cannot rename {source} to {destination} (errno {errno}).";
+            throw errno == NoSuchFile ? new FileNotFoundException(message, source) : new IOException(message);
+        }
+    }
+
+    private const int NoSuchFile = 2; // ENOENT
+
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Rename(string source, string destination);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);

@@ -56,9 +56,9 @@ public sealed record StagedBlob(string TempData, string? TempMetadata, string Fi
             }
             else
             {
-                File.Move(TempMetadata, FinalMetadata, overwrite: true);
+                Libc.Replace(TempMetadata, FinalMetadata);
             }
-            File.Move(TempData, FinalData, overwrite: true);
+            Libc.Replace(TempData, FinalData);
         }
     }
 }
