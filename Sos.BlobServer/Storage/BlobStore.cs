@@ -109,10 +109,10 @@ public sealed partial class BlobStore
     /// As above, for a write made at <paramref name="stamp"/> (null: now, by this server's clock).
     /// A write no later than the id's tombstone is refused (<see cref="StoreStatus.Deleted"/>); a
     /// later one removes the tombstone once it is durable. <paramref name="length"/> is the body's
-    /// length when the caller knows it (an HTTP request's <c>Content-Length</c>). A write given a place
-    /// in a group (<see cref="GatherCommits"/>) is committed with the rest of the group.
+    /// length when the caller knows it (an HTTP request's <c>Content-Length</c>). A write that is a
+    /// <paramref name="member"/> of a group (<see cref="GatherCommits"/>) is committed with the rest of it.
     /// </summary>
-    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken, long? length = null, GroupMember? group = null)
+    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken, long? length = null, GroupMember? member = null)
     {
         using var activity = BlobServerTelemetry.Source.StartActivity("sos.blob.store");
         activity?.SetTag("sos.object.id", id.ToString());
@@ -161,7 +161,7 @@ public sealed partial class BlobStore
             var shard = ShardLayout.IndexOf(id.ToString());
             await EnsureShardAsync(shard, actual.Size, cancellationToken);
             var staged = new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size);
-            await (group is null ? _committer.CommitAsync(staged, cancellationToken) : group.CommitAsync(staged, cancellationToken));
+            await (member is null ? _committer.CommitAsync(staged, cancellationToken) : member.CommitAsync(staged, cancellationToken));
             committed = true;
             // A committed write's shard is durable: flushed above, or by the commit's flush.
             Volatile.Write(ref _shardReady[shard], true);
