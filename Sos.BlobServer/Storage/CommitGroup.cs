@@ -47,18 +47,7 @@ public sealed class CommitGroup(IDurableCommitter committer)
     /// <summary>A member's staged write; returns once it is durable (or failed), as the committer's own commit does.</summary>
     internal async Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
     {
-        int index;
-        bool ready;
-        lock (_lock)
-        {
-            index = _gathered.Count;
-            _gathered.Add(staged);
-            ready = --_waitingFor == 0 && _closed;
-        }
-        if (ready)
-        {
-            Submit(cancellationToken);
-        }
+        var index = Arrive(staged, cancellationToken);
         // Not cancelled while it waits: the committer owns the staged files once it is handed
         // them, and every other member is on its way to the submission.
         var commits = await _submitted.Task.ConfigureAwait(false);
@@ -66,17 +55,30 @@ public sealed class CommitGroup(IDurableCommitter committer)
     }
 
     /// <summary>A member that ended without a write to commit (refused, failed, cancelled).</summary>
-    internal void Leave()
+    internal void Leave() => Arrive(staged: null, CancellationToken.None);
+
+    /// <summary>
+    /// Counts a member as ready, with its staged write or without one, and submits the group when
+    /// it was the last one of a closed group. Returns the write's place among the gathered ones.
+    /// </summary>
+    private int Arrive(StagedBlob? staged, CancellationToken cancellationToken)
     {
+        int index;
         bool ready;
         lock (_lock)
         {
+            index = _gathered.Count;
+            if (staged is not null)
+            {
+                _gathered.Add(staged);
+            }
             ready = --_waitingFor == 0 && _closed;
         }
         if (ready)
         {
-            Submit(CancellationToken.None);
+            Submit(cancellationToken);
         }
+        return index;
     }
 
     private void Submit(CancellationToken cancellationToken)
