@@ -93,39 +93,68 @@ public static class BlobEndpoints
             return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest, title: "Invalid copy batch");
         }
         var batch = Activity.Current?.Context;
-        // Every copy is staged before any is committed, so that the whole batch shares one flush cycle.
-        var commits = store.GatherCommits();
-        var stores = copies.Select(copy => StoreBatchedAsync(copy, store, commits.Join(), batch, cancellationToken)).ToArray();
-        commits.Close(cancellationToken);
-        return TypedResults.Ok(await Task.WhenAll(stores));
-    }
-
-    /// <summary>One copy of a batch, traced as part of the upload it belongs to (linked to the batch that carried it).</summary>
-    private static async Task<StoredObject> StoreBatchedAsync(BatchedCopy copy, BlobStore store, GroupMember commit, ActivityContext? batch, CancellationToken cancellationToken)
-    {
-        // A copy that ends without a commit (refused, failed) leaves the group, which goes on without it.
-        using var _ = commit;
-        using var activity = ActivityContext.TryParse(copy.TraceParent, null, out var upload)
-            ? BlobServerTelemetry.Source.StartActivity("sos.blob.batch.copy", ActivityKind.Server, upload, links: batch is { } carried ? [new ActivityLink(carried)] : null)
-            : null;
-        var id = copy.Id.ToString();
-        if (MetadataRules.Check(copy.Metadata) is not null)
+        var traces = copies.Select(copy => TraceCopy(copy, batch)).ToArray();
+        try
         {
-            return new StoredObject(id, copy.Bytes.Length, "invalid metadata");
+            var answers = new StoredObject[copies.Count];
+            var accepted = new List<int>(copies.Count);
+            for (var i = 0; i < copies.Count; i++)
+            {
+                if (MetadataRules.Check(copies[i].Metadata) is not null)
+                {
+                    answers[i] = new StoredObject(copies[i].Id.ToString(), copies[i].Bytes.Length, "invalid metadata");
+                    continue;
+                }
+                accepted.Add(i);
+            }
+            // Stored together: the small-object log appends the whole batch with one write and one flush.
+            var results = await store.StoreSmallAsync([.. accepted.Select(i => new SmallCopy(copies[i].Id, copies[i].Bytes, copies[i].Metadata, copies[i].Stamp))], cancellationToken);
+            for (var k = 0; k < accepted.Count; k++)
+            {
+                var copy = copies[accepted[k]];
+                answers[accepted[k]] = new StoredObject(copy.Id.ToString(), copy.Bytes.Length, results[k].Status switch
+                {
+                    StoreStatus.Stored => CopyBatch.Stored,
+                    StoreStatus.HashMismatch => $"hash mismatch: the bytes hash to {results[k].Actual.Id}",
+                    StoreStatus.Deleted => "deleted after this write was made",
+                    StoreStatus.Unavailable => "writes stopped: a flush of this server's disk failed",
+                    _ => "insufficient storage",
+                });
+                if (results[k].Status != StoreStatus.Stored)
+                {
+                    traces[accepted[k]].Store?.SetStatus(ActivityStatusCode.Error, answers[accepted[k]].Status);
+                }
+            }
+            return TypedResults.Ok(answers);
         }
-        using var bytes = new MemoryStream(copy.Bytes, writable: false);
-        var result = await store.StoreAsync(copy.Id, bytes, copy.Metadata, copy.Stamp, cancellationToken, copy.Bytes.Length, commit);
-        return new StoredObject(id, copy.Bytes.Length, result.Status switch
+        finally
         {
-            StoreStatus.Stored => CopyBatch.Stored,
-            StoreStatus.HashMismatch => $"hash mismatch: the bytes hash to {result.Actual.Id}",
-            StoreStatus.Deleted => "deleted after this write was made",
-            StoreStatus.Unavailable => "writes stopped: a flush of this server's disk failed",
-            _ => "insufficient storage",
-        });
+            foreach (var (copyTrace, storeTrace) in traces)
+            {
+                storeTrace?.Dispose();
+                copyTrace?.Dispose();
+            }
+        }
     }
 
-    private static Results<VerifiedBlobResult, FileStreamHttpResult, NotFound, ProblemHttpResult> ReadBlob(string id, HttpRequest request, HttpResponse response, BlobStore store)
+    /// <summary>
+    /// A copy of a batch is traced as part of the upload it belongs to (linked to the batch that
+    /// carried it), with the store's span under it as a single write has.
+    /// </summary>
+    private static (Activity? Copy, Activity? Store) TraceCopy(BatchedCopy copy, ActivityContext? batch)
+    {
+        if (!ActivityContext.TryParse(copy.TraceParent, null, out var upload))
+        {
+            return (null, null);
+        }
+        var traced = BlobServerTelemetry.Source.StartActivity("sos.blob.batch.copy", ActivityKind.Server, upload, links: batch is { } carried ? [new ActivityLink(carried)] : null);
+        var store = traced is null ? null : BlobServerTelemetry.Source.StartActivity("sos.blob.store", ActivityKind.Internal, traced.Context);
+        store?.SetTag("sos.object.id", copy.Id.ToString());
+        store?.SetTag("sos.object.size", copy.Bytes.Length);
+        return (traced, store);
+    }
+
+    private static Results<VerifiedBlobResult, FileStreamHttpResult, FileContentHttpResult, NotFound, ProblemHttpResult> ReadBlob(string id, HttpRequest request, HttpResponse response, BlobStore store)
     {
         if (!ObjectId.TryParse(id, out var objectId))
         {
@@ -152,6 +181,19 @@ public static class BlobEndpoints
             }
         }
         contentType ??= "application/octet-stream";
+        if (blob.Logged is not null)
+        {
+            // A small copy in the log is read and checked whole before its answer starts: a bad one
+            // is quarantined and answered as absent, so the reader goes on to another server.
+            if (store.ReadLogged(blob) is not { } checkedBytes)
+            {
+                response.Headers.Clear();
+                return TypedResults.NotFound();
+            }
+            response.Headers[VerifiedStreamHeader.Name] = "chunks";
+            return TypedResults.Bytes(checkedBytes, contentType, lastModified: blob.LastModified,
+                entityTag: new EntityTagHeaderValue($"\"{id}\""), enableRangeProcessing: true);
+        }
         // A whole read is checked against the id as it streams. A range (or a conditional read)
         // goes through the file result, which handles Range and the preconditions and answers
         // HEAD without reading; each chunk it reads is checked against the sums recorded when

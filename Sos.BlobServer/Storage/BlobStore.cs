@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Sos.BlobServer.Storage.SmallObjects;
 using Sos.Core.Objects;
 using Sos.Core.Time;
 
@@ -16,15 +17,17 @@ namespace Sos.BlobServer.Storage;
 /// replicator to <c>root/.trash</c>. A deleted id leaves a tombstone in <c>root/.tombstones/</c>
 /// (the id as the file name, the delete's timestamp as its text); a copy's own timestamp is its
 /// file's modification time, so that a delete and a write of one id are ordered by comparing two
-/// timestamps: the later wins.
+/// timestamps: the later wins. Small copies that arrive in batches live in the small-object log
+/// (<c>root/.log</c>) instead of files of their own (see <c>BlobStore.SmallObjects.cs</c>).
 /// </summary>
-public sealed partial class BlobStore
+public sealed partial class BlobStore : IDisposable
 {
     internal const string MetadataSuffix = ".meta";
     private const string TempFolder = ".tmp";
     private const string QuarantineFolder = ".quarantine";
     private const string TrashFolder = ".trash";
     private const string TombstoneFolder = ".tombstones";
+    private const string LogFolder = ".log";
     private const int ReadAttempts = 3;
     private const int CheckBufferSize = 1024 * 1024;
     private static readonly TimeSpan ReadRetryDelay = TimeSpan.FromSeconds(1);
@@ -39,6 +42,7 @@ public sealed partial class BlobStore
     private readonly string _tombstones;
     // Which shard directories are known to exist with their entries durable (see ShardLayout).
     private readonly bool[] _shardReady = new bool[ShardLayout.Count];
+    private readonly SmallObjectLog _log;
     private Exception? _fault;
 
     public BlobStore(IOptions<BlobStoreOptions> options, IDurableCommitter committer, ILogger<BlobStore> logger, TimeProvider? time = null)
@@ -66,7 +70,13 @@ public sealed partial class BlobStore
         TrustExistingShards();
         RemoveAbandonedTempFiles();
         Identity = StoreIdentity.LoadOrCreate(_root);
+        var log = Path.Combine(_root, LogFolder);
+        CreateDurably(log);
+        _log = new SmallObjectLog(log, _options.LogSegmentBytes, logger);
     }
+
+    /// <summary>Finishes the log's appends in flight and closes its segments.</summary>
+    public void Dispose() => _log.Dispose();
 
     public string Root => _root;
 
@@ -80,7 +90,7 @@ public sealed partial class BlobStore
     public string TempDirectory => _temp;
 
     /// <summary>The flush failure that stopped writes, or null while the store takes them.</summary>
-    public Exception? Fault => Volatile.Read(ref _fault) ?? _committer.Fault;
+    public Exception? Fault => Volatile.Read(ref _fault) ?? _committer.Fault ?? _log.Fault;
 
     /// <summary>Tests wrap the stream a check reads, to make it fail as a bad disk would.</summary>
     internal Func<ObjectId, Stream, Stream> WrapCheckedRead { get; set; } = (_, stream) => stream;
@@ -94,12 +104,6 @@ public sealed partial class BlobStore
         StoreAsync(id, content, metadata, stamp: null, cancellationToken);
 
     /// <summary>
-    /// A group for writes staged side by side (a batch of copies): each write given a place in it
-    /// (<see cref="CommitGroup.Join"/>) is committed with the others, so that they share their flushes.
-    /// </summary>
-    public CommitGroup GatherCommits() => new(_committer);
-
-    /// <summary>
     /// Bodies up to this size whose length is announced are read whole into memory, then written
     /// with one synchronous write: a small copy then costs no asynchronous file round trips.
     /// </summary>
@@ -109,16 +113,22 @@ public sealed partial class BlobStore
     /// As above, for a write made at <paramref name="stamp"/> (null: now, by this server's clock).
     /// A write no later than the id's tombstone is refused (<see cref="StoreStatus.Deleted"/>); a
     /// later one removes the tombstone once it is durable. <paramref name="length"/> is the body's
-    /// length when the caller knows it (an HTTP request's <c>Content-Length</c>). A write that is a
-    /// <paramref name="member"/> of a group (<see cref="GatherCommits"/>) is committed with the rest of it.
+    /// length when the caller knows it (an HTTP request's <c>Content-Length</c>).
     /// </summary>
-    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken, long? length = null, GroupMember? member = null)
+    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken, long? length = null)
     {
         using var activity = BlobServerTelemetry.Source.StartActivity("sos.blob.store");
         activity?.SetTag("sos.object.id", id.ToString());
         if (Fault is not null)
         {
             return new StoreResult(StoreStatus.Unavailable, default);
+        }
+        if (_log.TryFind(id, out var logged))
+        {
+            // The log holds this id, so these bytes, if they are its bytes, are small: the write
+            // goes where the held copy is, as any write of a held copy replaces it in place.
+            var bytes = await ReadUpToAsync(content, logged.DataLength + 1, cancellationToken);
+            return (await StoreSmallAsync([new SmallCopy(id, bytes, metadata, stamp)], cancellationToken))[0];
         }
         var written = Stamped(stamp);
         if (FindTombstone(id) is { } deleted && deleted >= written)
@@ -161,7 +171,7 @@ public sealed partial class BlobStore
             var shard = ShardLayout.IndexOf(id.ToString());
             await EnsureShardAsync(shard, actual.Size, cancellationToken);
             var staged = new StagedBlob(tempData, tempMetadata, finalData, finalData + MetadataSuffix, actual.Size);
-            await (member is null ? _committer.CommitAsync(staged, cancellationToken) : member.CommitAsync(staged, cancellationToken));
+            await _committer.CommitAsync(staged, cancellationToken);
             committed = true;
             // A committed write's shard is durable: flushed above, or by the commit's flush.
             Volatile.Write(ref _shardReady[shard], true);
@@ -250,6 +260,10 @@ public sealed partial class BlobStore
     /// </summary>
     public StoredBlob? Find(ObjectId id)
     {
+        if (_log.TryFind(id, out var logged))
+        {
+            return FindLogged(id, logged);
+        }
         var path = DataPath(id);
         // Most ids asked about are absent (every upload asks before it writes): a missing copy is
         // answered without opening its metadata, whose absence would cost an exception.
@@ -313,7 +327,7 @@ public sealed partial class BlobStore
             return new TombstoneWrite(TombstoneStatus.Unavailable, default, Held: false);
         }
         var deleted = Stamped(stamp);
-        var copy = CopyStamp(DataPath(id));
+        var copy = HeldStamp(id);
         var held = FindTombstone(id);
         if (copy is { } written && written > deleted)
         {
@@ -365,7 +379,7 @@ public sealed partial class BlobStore
     /// </summary>
     private void TrashOutdatedCopy(ObjectId id, HybridTimestamp? stamp)
     {
-        if (stamp is not { } deleted || CopyStamp(DataPath(id)) is not { } written || written > deleted)
+        if (stamp is not { } deleted || HeldStamp(id) is not { } written || written > deleted)
         {
             return;
         }
@@ -429,11 +443,10 @@ public sealed partial class BlobStore
     /// </summary>
     private bool SettleWithTombstone(ObjectId id)
     {
-        var data = DataPath(id);
         lock (StagedBlob.SwapLock)
         {
             var deleted = FindTombstone(id);
-            if (!File.Exists(data))
+            if (HeldStamp(id) is not { } written)
             {
                 return false;
             }
@@ -441,13 +454,13 @@ public sealed partial class BlobStore
             {
                 return true;
             }
-            if (CopyStamp(data) > tombstone)
+            if (written > tombstone)
             {
                 File.Delete(TombstonePath(id));
                 _flushDirectory(_tombstones);
                 return true;
             }
-            var size = new FileInfo(data).Length;
+            var size = HeldSize(id);
             if (Delete(id))
             {
                 BlobServerTelemetry.BytesReclaimed.Add(size);
@@ -479,6 +492,10 @@ public sealed partial class BlobStore
     /// </summary>
     public async Task<CopyCheck> CheckAsync(ObjectId id, Func<int, CancellationToken, Task>? spend, CancellationToken cancellationToken)
     {
+        if (_log.TryFind(id, out var logged))
+        {
+            return await CheckLoggedAsync(id, logged, spend, cancellationToken);
+        }
         var buffer = new byte[CheckBufferSize];
         for (var attempt = 1; ; attempt++)
         {
@@ -556,7 +573,7 @@ public sealed partial class BlobStore
     public bool Quarantine(ObjectId id, FileIdentity? read)
     {
         var data = DataPath(id);
-        var target = Path.Combine(_root, QuarantineFolder, $"{id}.{_time.GetUtcNow():yyyyMMddTHHmmssfff}");
+        var target = QuarantinePath(id);
         CreateDurably(Path.GetDirectoryName(target)!);
         lock (StagedBlob.SwapLock)
         {
@@ -590,8 +607,19 @@ public sealed partial class BlobStore
     /// </summary>
     public bool Delete(ObjectId id)
     {
+        var logged = _log.TryFind(id, out var entry) && RemoveLogged(id, entry, TrashPath(id));
+        return DeleteFile(id) || logged;
+    }
+
+    private string TrashPath(ObjectId id) => Path.Combine(_root, TrashFolder, $"{id}.{_time.GetUtcNow().ToUnixTimeMilliseconds()}");
+
+    private string QuarantinePath(ObjectId id) => Path.Combine(_root, QuarantineFolder, $"{id}.{_time.GetUtcNow():yyyyMMddTHHmmssfff}");
+
+    /// <summary>A copy that is a file of its own, to the trash (see <see cref="Delete"/>).</summary>
+    private bool DeleteFile(ObjectId id)
+    {
         var data = DataPath(id);
-        var target = Path.Combine(_root, TrashFolder, $"{id}.{_time.GetUtcNow().ToUnixTimeMilliseconds()}");
+        var target = TrashPath(id);
         CreateDurably(Path.GetDirectoryName(target)!);
         lock (StagedBlob.SwapLock)
         {
@@ -647,8 +675,33 @@ public sealed partial class BlobStore
         return removed;
     }
 
-    /// <summary>Every id held, in ascending order, starting after <paramref name="after"/>; lazily, one shard at a time.</summary>
+    /// <summary>
+    /// Every id held, in ascending order, starting after <paramref name="after"/>: the files lazily,
+    /// one shard at a time, merged with the ids the log holds (an id held both ways is listed once).
+    /// </summary>
     public IEnumerable<ObjectId> List(ObjectId? after = null)
+    {
+        using var logged = _log.Ids(after).GetEnumerator();
+        var more = logged.MoveNext();
+        foreach (var id in ListFiles(after))
+        {
+            for (; more && logged.Current < id; more = logged.MoveNext())
+            {
+                yield return logged.Current;
+            }
+            if (more && logged.Current == id)
+            {
+                more = logged.MoveNext();
+            }
+            yield return id;
+        }
+        for (; more; more = logged.MoveNext())
+        {
+            yield return logged.Current;
+        }
+    }
+
+    private IEnumerable<ObjectId> ListFiles(ObjectId? after)
     {
         foreach (var shard in ShardLayout.Shards(after?.ToString()))
         {

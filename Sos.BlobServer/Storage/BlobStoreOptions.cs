@@ -34,6 +34,13 @@ public sealed class BlobStoreOptions
     [Range(0, long.MaxValue)]
     public long GroupCommitMaxBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// The size, in bytes, past which a segment of the small-object log is closed and the next one
+    /// started (64 MiB by default). A segment is deleted once nothing in it is live.
+    /// </summary>
+    [Range(64 * 1024, 1024L * 1024 * 1024)]
+    public long LogSegmentBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>The pause between the end of one full scrub and the start of the next.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "24855.00:00:00")]
     public TimeSpan ScrubInterval { get; set; } = TimeSpan.FromDays(1);

@@ -34,6 +34,25 @@ public sealed class ChunkSums
     public bool Matches(int index, ReadOnlySpan<byte> chunk) =>
         index < Count && XxHash3.HashToUInt64(chunk) == BinaryPrimitives.ReadUInt64BigEndian(_sums.AsSpan(index * SumSize));
 
+    /// <summary>True when <paramref name="bytes"/> are the whole copy as written, every chunk matching its sum.</summary>
+    public bool MatchesWhole(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length != Length)
+        {
+            return false;
+        }
+        for (var index = 0; !bytes.IsEmpty; index++)
+        {
+            var chunk = bytes[..Math.Min(ChunkSize, bytes.Length)];
+            if (!Matches(index, chunk))
+            {
+                return false;
+            }
+            bytes = bytes[chunk.Length..];
+        }
+        return true;
+    }
+
     /// <summary>The text form kept in the <c>.meta</c>: the length, a space, then the sums in hex.</summary>
     public override string ToString() => $"{Length.ToString(CultureInfo.InvariantCulture)} {Convert.ToHexStringLower(_sums)}";
 

@@ -13,9 +13,9 @@ namespace Sos.BlobServer.Storage;
 /// <item>acknowledge the writes renamed in the previous cycle (this flush made their renames durable);</item>
 /// <item>rename the writes staged before this flush (it made their bytes durable); they wait for the next one.</item>
 /// </list>
-/// Writes that arrive during a flush wait for the next cycle; writes committed together
-/// (<see cref="CommitAllAsync"/>) always share one. A write is never acknowledged
-/// before both flushes that cover it have completed.
+/// Writes that arrive during a flush wait for the next cycle. A write is never acknowledged
+/// before both flushes that cover it have completed. (Small copies that arrive in batches do not
+/// come here: they go to the small-object log, one flush per batch.)
 /// </summary>
 /// <remarks>
 /// <para>
@@ -36,7 +36,7 @@ namespace Sos.BlobServer.Storage;
 /// </remarks>
 public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable, IDisposable
 {
-    private readonly Channel<List<PendingWrite>> _queue = Channel.CreateUnbounded<List<PendingWrite>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IBatchFlush _flush;
     private readonly long _maxBytes;
     private readonly FsyncCommitter _alone = new();
@@ -64,48 +64,27 @@ public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable
 
     public bool CoversNewDirectories(long size) => size <= _maxBytes && _flush.CoversFileSystem;
 
-    public Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken) => CommitAllAsync([staged], cancellationToken)[0];
-
-    /// <summary>
-    /// Queues the small writes as one item, so that the loop takes them all into the same cycle:
-    /// queued one by one, the first would wake the loop, which would flush before the rest arrived,
-    /// and a batch would straddle two cycles (three flushes instead of two).
-    /// </summary>
-    public IReadOnlyList<Task> CommitAllAsync(IReadOnlyList<StagedBlob> staged, CancellationToken cancellationToken)
+    public Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
     {
-        var answers = new Task[staged.Count];
-        var queued = new List<PendingWrite>(staged.Count);
-        for (var i = 0; i < staged.Count; i++)
+        if (Fault is { } fault)
         {
-            if (Fault is { } fault)
-            {
-                answers[i] = Task.FromException(new StoreFaultedException(fault));
-            }
-            else if (staged[i].Size > _maxBytes)
-            {
-                answers[i] = CommitAloneAsync(staged[i], cancellationToken);
-            }
-            else if (cancellationToken.IsCancellationRequested)
-            {
-                answers[i] = Task.FromCanceled(cancellationToken);
-            }
-            else
-            {
-                var write = new PendingWrite(staged[i]);
-                queued.Add(write);
-                answers[i] = write.Done.Task;
-            }
+            return Task.FromException(new StoreFaultedException(fault));
         }
-        if (queued.Count > 0)
+        if (staged.Size > _maxBytes)
         {
-            var accepted = _queue.Writer.TryWrite(queued);
-            ObjectDisposedException.ThrowIf(!accepted, this);
+            return CommitAloneAsync(staged, cancellationToken);
         }
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+        var write = new PendingWrite(staged);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(write), this);
         // Once queued, the request's token is deliberately not watched: the loop owns the temp
         // files until it acknowledges or fails the write, within two flushes. Giving up earlier
         // would let the store delete temp files the loop is about to rename, leaving a copy half
         // swapped in (its metadata without its bytes) for nothing saved.
-        return answers;
+        return write.Done.Task;
     }
 
     /// <summary>Finishes (or fails) every queued write with the flushes they need, then closes the flush.</summary>
@@ -163,18 +142,15 @@ public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable
         // loop after every write it had taken in was answered.
         while (renamed.Count > 0 || await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (_queue.Reader.TryRead(out var writes))
+            while (_queue.Reader.TryRead(out var write))
             {
-                foreach (var write in writes)
+                if (Fault is { } fault)
                 {
-                    if (Fault is { } fault)
-                    {
-                        // In flight when the flush failed: its bytes may have been in that write-back.
-                        write.Done.TrySetException(new StoreFaultedException(fault));
-                        continue;
-                    }
-                    staged.Add(write);
+                    // In flight when the flush failed: its bytes may have been in that write-back.
+                    write.Done.TrySetException(new StoreFaultedException(fault));
+                    continue;
                 }
+                staged.Add(write);
             }
             if (staged.Count > 0 || renamed.Count > 0)
             {

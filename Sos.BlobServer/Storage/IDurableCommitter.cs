@@ -32,11 +32,4 @@ public interface IDurableCommitter
     bool CoversNewDirectories(long size);
 
     Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Commits writes staged together (a batch of copies), so that they can share their flushes;
-    /// one task per write, in the same order, each as <see cref="CommitAsync"/> would return it.
-    /// </summary>
-    IReadOnlyList<Task> CommitAllAsync(IReadOnlyList<StagedBlob> staged, CancellationToken cancellationToken) =>
-        [.. staged.Select(write => CommitAsync(write, cancellationToken))];
 }

@@ -109,6 +109,32 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     public static partial int Fsync(int fd);
 
+    /// <summary>Makes a file's bytes (and its length, not its times) durable, reporting any write-back error of that file.</summary>
+    public static void FlushData(SafeFileHandle file)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            RandomAccess.FlushToDisk(file);
+            return;
+        }
+        var added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            Check(Fdatasync((int)file.DangerousGetHandle()), "fdatasync");
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int Fdatasync(int fd);
+
     /// <summary>Linux only: writes back and flushes the whole file system that holds <paramref name="fd"/>.</summary>
     [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
     public static partial int Syncfs(int fd);

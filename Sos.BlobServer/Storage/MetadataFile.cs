@@ -23,16 +23,28 @@ internal static class MetadataFile
     /// <summary>Writes <paramref name="metadata"/> and <paramref name="chunks"/>; with <paramref name="flush"/>, makes them durable through the handle that wrote them.</summary>
     public static void Write(string path, IReadOnlyDictionary<string, string> metadata, ChunkSums chunks, bool flush)
     {
-        var body = Encoding.ASCII.GetBytes($"{ChunksLine}{chunks}\n").Concat(JsonSerializer.SerializeToUtf8Bytes(metadata)).ToArray();
-        var header = Encoding.ASCII.GetBytes($"{Header}{Convert.ToHexStringLower(SHA256.HashData(body))}\n");
         using var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
         // One write: header and body together.
-        RandomAccess.Write(file, [header, body], fileOffset: 0);
+        RandomAccess.Write(file, Serialize(metadata, chunks), fileOffset: 0);
         if (flush)
         {
             RandomAccess.FlushToDisk(file);
         }
     }
+
+    /// <summary>The file's bytes for <paramref name="metadata"/> and <paramref name="chunks"/>: what <see cref="Write"/> writes, and what a log record holds.</summary>
+    public static byte[] Serialize(IReadOnlyDictionary<string, string> metadata, ChunkSums chunks)
+    {
+        var body = Encoding.ASCII.GetBytes($"{ChunksLine}{chunks}\n").Concat(JsonSerializer.SerializeToUtf8Bytes(metadata)).ToArray();
+        var header = Encoding.ASCII.GetBytes($"{Header}{Convert.ToHexStringLower(SHA256.HashData(body))}\n");
+        return [.. header, .. body];
+    }
+
+    /// <summary>Checks bytes read from elsewhere than a file of their own (a log record).</summary>
+    public static MetadataRead FromBytes(ReadOnlySpan<byte> bytes) =>
+        bytes.Length <= MaxBytes && Parse(bytes, out var chunks) is { } metadata
+            ? new MetadataRead(MetadataState.Intact, metadata, null, chunks)
+            : Damaged(null);
 
     /// <summary>True when the file is whole and holds chunk sums: a copy whose metadata is to be kept as it is.</summary>
     public static bool IsCompleteAndIntact(string path) => Read(path) is { State: MetadataState.Intact, Chunks: not null };

@@ -1,28 +1,57 @@
+using Sos.BlobServer.Storage.SmallObjects;
 using Sos.Core.Objects;
 using Sos.Core.Time;
 
 namespace Sos.BlobServer.Storage;
 
-/// <summary>A copy held on this server: what is known about it without reading its bytes.</summary>
-public sealed class StoredBlob(ObjectId id, FileInfo data, IReadOnlyDictionary<string, string> metadata, ChunkSums? chunks = null)
+/// <summary>A copy held on this server, as a file of its own or as a record of the small-object log: what is known about it without reading its bytes.</summary>
+public sealed class StoredBlob
 {
-    public ObjectId Id { get; } = id;
+    private readonly string? _path;
 
-    public long Length { get; } = data.Length;
+    public StoredBlob(ObjectId id, FileInfo data, IReadOnlyDictionary<string, string> metadata, ChunkSums? chunks = null)
+        : this(id, data.Length, new HybridTimestamp(data.LastWriteTimeUtc.Ticks), metadata, chunks)
+    {
+        _path = data.FullName;
+    }
 
-    public DateTimeOffset LastModified { get; } = data.LastWriteTimeUtc;
+    internal StoredBlob(ObjectId id, LogEntry logged, IReadOnlyDictionary<string, string> metadata, ChunkSums? chunks)
+        : this(id, logged.DataLength, logged.Stamp, metadata, chunks)
+    {
+        Logged = logged;
+    }
 
-    /// <summary>When the copy was written, by the writer's hybrid clock: the store keeps it as the file's modification time.</summary>
-    public HybridTimestamp Stamp { get; } = new(data.LastWriteTimeUtc.Ticks);
+    private StoredBlob(ObjectId id, long length, HybridTimestamp stamp, IReadOnlyDictionary<string, string> metadata, ChunkSums? chunks)
+    {
+        Id = id;
+        Length = length;
+        Stamp = stamp;
+        LastModified = stamp.Time;
+        Metadata = metadata;
+        Chunks = chunks;
+    }
 
-    public IReadOnlyDictionary<string, string> Metadata { get; } = metadata;
+    public ObjectId Id { get; }
+
+    public long Length { get; }
+
+    public DateTimeOffset LastModified { get; }
+
+    /// <summary>When the copy was written, by the writer's hybrid clock: a file keeps it as its modification time, a log record in its header.</summary>
+    public HybridTimestamp Stamp { get; }
+
+    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>The sums recorded when the copy was written; null for copies older than them.</summary>
-    public ChunkSums? Chunks { get; } = chunks;
+    public ChunkSums? Chunks { get; }
 
-    /// <summary>Opens the bytes. Unbuffered: callers copy with buffers of their own.</summary>
+    /// <summary>Where the copy is in the small-object log; null for a copy that is a file of its own.</summary>
+    internal LogEntry? Logged { get; }
+
+    /// <summary>Opens the bytes of a copy that is a file of its own. Unbuffered: callers copy with buffers of their own.</summary>
     public FileStream OpenRead() =>
-        new(data.FullName, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
+        new(_path ?? throw new InvalidOperationException("A copy in the small-object log is read through the store."),
+            FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
 
     /// <summary>Which file an open read holds, so that only that file is quarantined if it proves bad.</summary>
     public static FileIdentity? IdentityOf(FileStream file) => Libc.IdentityOf(file.SafeFileHandle);

@@ -21,7 +21,7 @@ public sealed class CorruptCopyTests(SosAppFixture sos)
 
         Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
         Assert.Equal(bytes, await fetched.Content.ReadAsByteArrayAsync());
-        Assert.False(File.Exists(sos.CopyPath(preferred, id)), "the bad copy is still in service");
+        Assert.True(DiskCopies.Find(sos.BlobRoot(preferred), id) is null, "the bad copy is still in service");
         Assert.Single(QuarantinedCopies(preferred, id));
     }
 
@@ -93,13 +93,8 @@ public sealed class CorruptCopyTests(SosAppFixture sos)
         // Placement inside the app hashes the service-discovery names blob0, blob1, ...
         var servers = Enumerable.Range(0, SosAppFixture.BlobServerCount).Select(i => Sos.Core.Placement.BlobServer.Parse($"http://blob{i}"));
         var preferred = int.Parse(Rendezvous.Rank(servers, ObjectId.Parse(id))[0].Name["blob".Length..], System.Globalization.CultureInfo.InvariantCulture);
-        var path = sos.CopyPath(preferred, id);
-        Assert.True(File.Exists(path), $"the preferred server blob{preferred} holds no copy");
-        await using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
-        {
-            file.Position = bytes.Length / 2;
-            file.WriteByte((byte)(bytes[bytes.Length / 2] ^ 0xff));
-        }
+        Assert.True(DiskCopies.Find(sos.BlobRoot(preferred), id) is not null, $"the preferred server blob{preferred} holds no copy");
+        DiskCopies.Corrupt(sos.BlobRoot(preferred), id, bytes.Length / 2);
         return (id, preferred);
     }
 

@@ -38,7 +38,7 @@ public sealed class DeleteOutageTests(OutageAppFixture app)
             await _sos.StartBlobServerAsync(away);
         }
         // Back with its copy, which the delete never reached.
-        Assert.True(File.Exists(_sos.CopyPath(away, id)));
+        Assert.NotNull(DiskCopies.Find(_sos.BlobRoot(away), id));
 
         var (exitCode, output) = await _sos.RunReplicatorAsync();
 

@@ -33,7 +33,7 @@ public sealed class DeleteWholeSystemTests(SosAppFixture sos, ITestOutputHelper 
         Assert.Equal(bytes, await fetched.Content.ReadAsByteArrayAsync());
         var holders = sos.ServersHolding(id);
         Assert.True(holders.Length >= 2, $"{holders.Length} copies after the pass");
-        Assert.All(holders, server => Assert.Equal(bytes, File.ReadAllBytes(sos.CopyPath(server, id))));
+        Assert.All(holders, server => Assert.Equal(bytes, sos.CopyOnDisk(server, id)));
     }
 
     [Fact]

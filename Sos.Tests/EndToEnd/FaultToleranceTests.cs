@@ -78,7 +78,7 @@ public sealed class FaultToleranceTests(OutageAppFixture app, ITestOutputHelper 
         {
             var holders = _sos.ServersHolding(id);
             Assert.True(holders.Length >= 2, $"{id} has {holders.Length} copies after the pass");
-            Assert.All(holders, server => Assert.Equal(bytes, File.ReadAllBytes(_sos.CopyPath(server, id))));
+            Assert.All(holders, server => Assert.Equal(bytes, _sos.CopyOnDisk(server, id)));
         }
     }
 
@@ -109,7 +109,7 @@ public sealed class FaultToleranceTests(OutageAppFixture app, ITestOutputHelper 
         }
         Assert.Empty(_sos.StagedFiles());
 
-        var survivors = before.Where(entry => File.Exists(_sos.CopyPath(2, entry.Key))).ToList();
+        var survivors = before.Where(entry => DiskCopies.Find(_sos.BlobRoot(2), entry.Key) is not null).ToList();
         Assert.NotEmpty(survivors);
         foreach (var (id, bytes) in survivors)
         {

@@ -14,7 +14,7 @@ public sealed class ReplicatorTests(SosAppFixture sos)
         var bytes = SosAppFixture.RandomBytes(3000);
         var id = await UploadAsync(bytes);
         var lost = sos.ServersHolding(id)[0];
-        DeleteCopy(lost, id);
+        await DeleteCopyAsync(lost, id);
         Assert.Single(sos.ServersHolding(id));
 
         var (exitCode, output) = await sos.RunReplicatorAsync();
@@ -24,7 +24,7 @@ public sealed class ReplicatorTests(SosAppFixture sos)
         Assert.Equal(2, holders.Length);
         foreach (var server in holders)
         {
-            Assert.Equal(bytes, await File.ReadAllBytesAsync(sos.CopyPath(server, id)));
+            Assert.Equal(bytes, sos.CopyOnDisk(server, id));
             using var copy = await sos.BlobServer(server).GetAsync($"/blob/{id}");
             Assert.Equal("restored.txt", Assert.Single(copy.Headers.GetValues("X-Orig-Filename")));
         }
@@ -34,7 +34,7 @@ public sealed class ReplicatorTests(SosAppFixture sos)
     public async Task ADryRunReportsTheMissingCopyAndChangesNothing()
     {
         var id = await UploadAsync(SosAppFixture.RandomBytes(2000));
-        DeleteCopy(sos.ServersHolding(id)[0], id);
+        await DeleteCopyAsync(sos.ServersHolding(id)[0], id);
         var before = sos.ServersHolding(id);
 
         var (exitCode, output) = await sos.RunReplicatorAsync("--dry-run");
@@ -61,15 +61,14 @@ public sealed class ReplicatorTests(SosAppFixture sos)
         var corrupted = objects[3..];
         foreach (var (id, _) in deleted)
         {
-            DeleteCopy(sos.ServersHolding(id)[0], id);
+            await DeleteCopyAsync(sos.ServersHolding(id)[0], id);
         }
         var damaged = new Dictionary<string, int>();
         foreach (var (id, bytes) in corrupted)
         {
             var server = sos.ServersHolding(id)[1];
-            var flipped = (byte[])bytes.Clone();
-            flipped[bytes.Length / 2] ^= 0x5A; // same length, other bytes
-            await File.WriteAllBytesAsync(sos.CopyPath(server, id), flipped);
+            // Same length, other bytes, wherever the copy lies on its disk.
+            DiskCopies.Corrupt(sos.BlobRoot(server), id, bytes.Length / 2);
             damaged[id] = server;
         }
 
@@ -88,7 +87,7 @@ public sealed class ReplicatorTests(SosAppFixture sos)
             Assert.Equal(2, holders.Length);
             foreach (var server in holders)
             {
-                Assert.Equal(bytes, await File.ReadAllBytesAsync(sos.CopyPath(server, id)));
+                Assert.Equal(bytes, sos.CopyOnDisk(server, id));
             }
         }
         foreach (var (id, server) in damaged)
@@ -104,7 +103,7 @@ public sealed class ReplicatorTests(SosAppFixture sos)
         await sos.App.ResourceNotifications.WaitForResourceHealthyAsync("replicator", timeout.Token);
         var bytes = SosAppFixture.RandomBytes(4000);
         var id = await UploadAsync(bytes);
-        DeleteCopy(sos.ServersHolding(id)[0], id);
+        await DeleteCopyAsync(sos.ServersHolding(id)[0], id);
 
         var result = await sos.App.ResourceCommands.ExecuteCommandAsync("replicator", "replicate-now", timeout.Token);
 
@@ -115,7 +114,7 @@ public sealed class ReplicatorTests(SosAppFixture sos)
         }
         foreach (var server in sos.ServersHolding(id))
         {
-            Assert.Equal(bytes, await File.ReadAllBytesAsync(sos.CopyPath(server, id)));
+            Assert.Equal(bytes, sos.CopyOnDisk(server, id));
         }
     }
 
@@ -160,10 +159,13 @@ public sealed class ReplicatorTests(SosAppFixture sos)
         Assert.True(exitCode == 2, output);
     }
 
-    private void DeleteCopy(int server, string id)
+    /// <summary>A copy gone from one server, as the replicator's own removal takes it away.</summary>
+    private async Task DeleteCopyAsync(int server, string id)
     {
-        File.Delete(sos.CopyPath(server, id));
-        File.Delete(sos.CopyPath(server, id) + ".meta");
+        using var replicator = sos.BlobServerAsReplicator(server);
+        using var removed = await replicator.DeleteAsync($"/blob/{id}");
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.Null(DiskCopies.Find(sos.BlobRoot(server), id));
     }
 
     private async Task<string> UploadAsync(byte[] bytes)

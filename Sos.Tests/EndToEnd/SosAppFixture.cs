@@ -325,7 +325,14 @@ public sealed class SosAppFixture : IAsyncLifetime
     }
 
     /// <summary>The blob servers that hold a copy of <paramref name="id"/> on disk.</summary>
-    public int[] ServersHolding(string id) => [.. Enumerable.Range(0, BlobServerCount).Where(i => File.Exists(CopyPath(i, id)))];
+    public int[] ServersHolding(string id) => [.. Enumerable.Range(0, BlobServerCount).Where(i => DiskCopies.Find(BlobRoot(i), id) is not null)];
+
+    /// <summary>The bytes of blob server <paramref name="index"/>'s copy of <paramref name="id"/> as they are on its disk (a file, or a log record).</summary>
+    public byte[] CopyOnDisk(int index, string id) =>
+        DiskCopies.Read(BlobRoot(index), id) ?? throw new InvalidOperationException($"blob{index} holds no copy of {id}");
+
+    /// <summary>The data directory of blob server <paramref name="index"/>.</summary>
+    public string BlobRoot(int index) => Path.Combine(DataDirectory, $"blob{index}");
 
     /// <summary>Runs the replicator once, as a separate process, against this app's blob servers.</summary>
     public Task<(int ExitCode, string Output)> RunReplicatorAsync(params string[] extraArgs) => RunReplicatorAsync(down: null, extraArgs);

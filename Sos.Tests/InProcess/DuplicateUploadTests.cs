@@ -67,7 +67,7 @@ public sealed class DuplicateUploadTests(InProcessSos sos)
         Assert.Equal(2, holders.Length);
         foreach (var server in holders)
         {
-            Assert.Equal(bytes, await File.ReadAllBytesAsync(sos.CopyPath(server, id)));
+            Assert.Equal(bytes, sos.CopyOnDisk(server, id));
         }
         using var fetched = await sos.Download.GetAsync($"/fetch/{id}");
         Assert.Equal(bytes, await fetched.Content.ReadAsByteArrayAsync());

@@ -132,7 +132,14 @@ public class InProcessSos : IAsyncLifetime
     public string CopyPath(int index, string id) => Path.Combine(DataDirectory, $"blob{index}", ShardLayout.RelativePath(id));
 
     /// <summary>The blob servers that hold a copy of <paramref name="id"/> on disk.</summary>
-    public int[] ServersHolding(string id) => [.. Enumerable.Range(0, BlobServerCount).Where(i => File.Exists(CopyPath(i, id)))];
+    public int[] ServersHolding(string id) => [.. Enumerable.Range(0, BlobServerCount).Where(i => DiskCopies.Find(BlobRoot(i), id) is not null)];
+
+    /// <summary>The bytes of blob server <paramref name="index"/>'s copy of <paramref name="id"/> as they are on its disk (a file, or a log record).</summary>
+    public byte[] CopyOnDisk(int index, string id) =>
+        DiskCopies.Read(BlobRoot(index), id) ?? throw new InvalidOperationException($"blob{index} holds no copy of {id}");
+
+    /// <summary>The data directory of blob server <paramref name="index"/>.</summary>
+    public string BlobRoot(int index) => Path.Combine(DataDirectory, $"blob{index}");
 
     /// <summary>Temp files the blob servers hold: writes still staged or left half-written.</summary>
     public string[] StagedFiles() =>

@@ -40,7 +40,7 @@ public sealed class UploadAndFetchTests(InProcessSos sos)
         Assert.True(holders.Length >= 2, $"expected at least 2 copies, found {holders.Length}");
         foreach (var server in holders)
         {
-            Assert.Equal(bytes, await File.ReadAllBytesAsync(sos.CopyPath(server, stored.Id)));
+            Assert.Equal(bytes, sos.CopyOnDisk(server, stored.Id));
         }
     }
 
@@ -55,11 +55,10 @@ public sealed class UploadAndFetchTests(InProcessSos sos)
         Assert.Equal(first.Id, second.Id);
         for (var server = 0; server < InProcessSos.BlobServerCount; server++)
         {
-            var shard = Path.GetDirectoryName(sos.CopyPath(server, first.Id))!;
-            var copies = Directory.Exists(shard) ? Directory.GetFiles(shard, first.Id + "*") : [];
-            // At most the bytes and their .meta (chunk sums), never a second copy.
-            Assert.True(copies.Length == 0 || copies.Order(StringComparer.Ordinal).SequenceEqual([sos.CopyPath(server, first.Id), sos.CopyPath(server, first.Id) + ".meta"]),
-                $"blob{server} holds {string.Join(", ", copies)}");
+            // One record in the log at most (the second upload found the copies and wrote none), never a file beside it.
+            var records = DiskCopies.LogRecordsOf(sos.BlobRoot(server), first.Id);
+            Assert.True(records <= 1, $"blob{server} holds {records} log records of it");
+            Assert.False(File.Exists(sos.CopyPath(server, first.Id)), $"blob{server} holds a file of it besides");
         }
         Assert.Equal(2, sos.ServersHolding(first.Id).Length);
     }
@@ -79,7 +78,7 @@ public sealed class UploadAndFetchTests(InProcessSos sos)
         Assert.True(holders.Length >= 2, $"expected at least 2 copies, found {holders.Length}");
         foreach (var server in holders)
         {
-            Assert.Equal(bytes, await File.ReadAllBytesAsync(sos.CopyPath(server, id)));
+            Assert.Equal(bytes, sos.CopyOnDisk(server, id));
         }
         Assert.Empty(sos.StagedFiles());
         using var fetched = await sos.Download.GetAsync($"/fetch/{id}");
@@ -175,7 +174,7 @@ public sealed class UploadAndFetchTests(InProcessSos sos)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(TestBytes.HexId(bytes), await response.Content.ReadAsStringAsync());
-        Assert.False(File.Exists(sos.CopyPath(1, wrongId)));
+        Assert.Null(DiskCopies.Find(sos.BlobRoot(1), wrongId));
         Assert.Empty(Directory.GetFiles(Path.Combine(sos.DataDirectory, "blob1", ".tmp")));
     }
 

@@ -94,38 +94,6 @@ public sealed class GroupCommitterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WritesGatheredIntoOneGroupShareOneFlushForTheirBytesAndOneForTheirRenames()
-    {
-        const int Writes = 20;
-        var flush = new GatedFlush();
-        var (store, commits) = CreateStore(flush);
-        var objects = Enumerable.Range(0, Writes).Select(i => TestBytes.Random(4096, seed: 300 + i)).ToList();
-        var group = store.GatherCommits();
-
-        // The store flushes every new shard's parents on its own here (this flush does not cover
-        // them), so most writes reach the group after it is closed; it waits for them all.
-        var members = objects.Select(_ => group.Join()).ToList();
-        var writes = objects.Select((bytes, i) => store.StoreAsync(TestBytes.IdOf(bytes), new MemoryStream(bytes), NoMetadata, null, CancellationToken.None, bytes.Length, members[i])).ToList();
-        group.Close(CancellationToken.None);
-
-        var first = await flush.NextAsync();
-        Assert.Equal(TempFiles(), first.Files.Order(StringComparer.Ordinal));
-        Assert.Equal(2 * Writes, first.Files.Count);
-        Assert.All(writes, write => Assert.False(write.IsCompleted));
-        first.Complete();
-        var second = await flush.NextAsync();
-        Assert.Empty(second.Files);
-        Assert.Equal(objects.Select(bytes => Path.GetDirectoryName(store.DataPath(TestBytes.IdOf(bytes)))!).Distinct().Order(StringComparer.Ordinal), second.Directories.Order(StringComparer.Ordinal));
-        second.Complete();
-
-        var results = await Task.WhenAll(writes).WaitAsync(Timeout);
-        Assert.All(results, result => Assert.Equal(StoreStatus.Stored, result.Status));
-        Assert.Equal(2, flush.Calls);
-        Assert.Equal(objects.Select(TestBytes.IdOf).Order(), store.List());
-        Assert.Empty(TempFiles());
-    }
-
-    [Fact]
     public async Task AFailedFlushFailsEveryWriteItCoveredOrThatWasInFlightAndStopsAllLaterWrites()
     {
         var flush = new GatedFlush();
@@ -360,20 +328,6 @@ public sealed class GroupCommitterTests : IAsyncLifetime
             }
             _handed.Writer.TryWrite(task);
             return task;
-        }
-
-        public IReadOnlyList<Task> CommitAllAsync(IReadOnlyList<StagedBlob> staged, CancellationToken cancellationToken)
-        {
-            var tasks = inner.CommitAllAsync(staged, cancellationToken);
-            lock (_lock)
-            {
-                _tasks.AddRange(tasks);
-            }
-            foreach (var task in tasks)
-            {
-                _handed.Writer.TryWrite(task);
-            }
-            return tasks;
         }
 
         /// <summary>Returns once <paramref name="count"/> writes have been handed on (and so queued).</summary>

@@ -66,6 +66,25 @@ internal sealed class ChaosClient : IDisposable
         }
     }
 
+    /// <summary>The status of a blob server's <c>HEAD /blob/{id}</c>, with its token; null when it did not answer.</summary>
+    public async Task<HttpStatusCode?> StatusAsync(Uri blobServer, string id, string? token, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, new Uri(blobServer, $"blob/{id}"));
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        try
+        {
+            using var response = await _http.SendAsync(request, cancellationToken);
+            return response.StatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The status of a GET whose body does not matter (a deleted object's), null when there was no answer.</summary>
     public async Task<HttpStatusCode?> StatusAsync(Uri url, CancellationToken cancellationToken)
     {
