@@ -27,11 +27,11 @@ internal static class BlobServerTelemetry
         "sos.blob.reclaimed_bytes", "By", "Bytes of copies moved to the trash because their object was deleted (unlinked after the trash retention).");
 
     public static readonly Histogram<int> CommitBatchSize = Meter.CreateHistogram<int>(
-        "sos.blob.commit.batch_size", "{write}", "Writes that entered one group-commit cycle: their bytes share one flush, their renames the next.",
+        "sos.blob.commit.batch_size", "{write}", "Writes that entered one group-commit cycle: for files, their bytes share one flush and their renames the next; for the small-object log, one append and one flush.",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
 
     public static readonly Histogram<double> CommitFlushDuration = Meter.CreateHistogram<double>(
-        "sos.blob.commit.flush_duration", "s", "How long one group-commit flush took.",
+        "sos.blob.commit.flush_duration", "s", "How long one group-commit flush took (a syncfs or fsync for files, an fdatasync of a segment for the small-object log).",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 
     public static readonly Counter<long> ScrubBytesVerified = Meter.CreateCounter<long>(

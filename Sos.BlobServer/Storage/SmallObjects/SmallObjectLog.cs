@@ -45,8 +45,9 @@ internal sealed partial class SmallObjectLog : IDisposable
     private readonly List<PendingAppend> _queue = [];
     private bool _appending;
     private bool _disposed;
-    // Set by the leader only: a write that failed leaves bytes nobody acknowledged at the end of
-    // the active segment, so the next append starts a new segment rather than write after them.
+    // Set by the leader only: after a start, or after a write that failed (it may have left bytes
+    // nobody acknowledged at the end of the active segment), the next append starts a new segment
+    // rather than write after what is there.
     private bool _startNewSegment;
     private bool _flushing;
     private int _active;
@@ -64,7 +65,10 @@ internal sealed partial class SmallObjectLog : IDisposable
         _flush = flush ?? Libc.FlushData;
         _logger = logger;
         Recover();
-        StartSegment(_segments.Count == 0 ? 1 : _segments.Keys.Max() + 1);
+        // The first append starts a new segment: a start writes nothing, so a server whose disk
+        // takes no writes still comes up and serves what it holds.
+        _active = _segments.Count == 0 ? 0 : _segments.Keys.Max();
+        _startNewSegment = true;
     }
 
     /// <summary>The failure that stopped appends, or null while the log takes them.</summary>
@@ -375,16 +379,34 @@ internal sealed partial class SmallObjectLog : IDisposable
                 segment.Handle.Dispose();
                 path = PathOf(oldest);
             }
-            File.Delete(path);
-            LogSegmentDeleted(_logger, path);
+            try
+            {
+                File.Delete(path);
+                LogSegmentDeleted(_logger, path);
+            }
+            catch (IOException ex)
+            {
+                // Nothing in it is live: left in place, it is read again (and deleted) at the next start.
+                LogSegmentNotDeleted(_logger, path, ex);
+            }
         }
     }
 
     private void StartSegment(int number)
     {
-        var handle = File.OpenHandle(PathOf(number), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        // The new segment's name must survive a crash before any record in it is acknowledged.
-        FsyncCommitter.FlushDirectory(_directory);
+        // A file of this number that the index does not know was made by a start of a segment
+        // that failed before any record went into it (recovery knows every earlier one): empty.
+        var handle = File.OpenHandle(PathOf(number), FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        try
+        {
+            // The new segment's name must survive a crash before any record in it is acknowledged.
+            FsyncCommitter.FlushDirectory(_directory);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
         lock (_lock)
         {
             _segments[number] = new Segment(handle);
@@ -466,6 +488,9 @@ internal sealed partial class SmallObjectLog : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Segment} holds {Skipped} records or runs of bytes that are not whole and intact (a write cut short by a stop, or damage); they were passed over, every intact record is kept")]
     private static partial void LogSegmentDamaged(ILogger logger, string segment, int skipped);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete {Segment}, in which nothing is live")]
+    private static partial void LogSegmentNotDeleted(ILogger logger, string segment, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Segment}: every copy in it was removed or written again later")]
     private static partial void LogSegmentDeleted(ILogger logger, string segment);
