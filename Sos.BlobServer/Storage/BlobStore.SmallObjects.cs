@@ -197,7 +197,8 @@ public sealed partial class BlobStore
     /// Takes a copy out of the log, durably (a removal record), while the log still points at
     /// <paramref name="entry"/>; what its record holds is kept as files at <paramref name="target"/>
     /// (in the trash or the quarantine), as far as it can be read. A store whose writes stopped
-    /// cannot record the removal: the copy is only dropped from the index, until a restart.
+    /// cannot record the removal durably: the log forgets the record as a rename would (see
+    /// <see cref="SmallObjectLog.Forget"/>).
     /// </summary>
     private bool RemoveLogged(ObjectId id, LogEntry entry, string target)
     {
@@ -224,7 +225,7 @@ public sealed partial class BlobStore
         }
         catch (StoreFaultedException)
         {
-            removed = _log.ForgetUntilRestart(id, entry);
+            removed = _log.Forget(id, entry);
         }
         if (!removed)
         {

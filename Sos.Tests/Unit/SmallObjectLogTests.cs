@@ -322,6 +322,38 @@ public sealed class SmallObjectLogTests : IDisposable
     }
 
     [Fact]
+    public async Task ACopyThatAStoppedLogForgetsStaysForgottenAfterARestart()
+    {
+        var failing = false;
+        var forgotten = Copy(RandomBytes(700, seed: 90), Early, "forgotten");
+        var kept = Copy(RandomBytes(700, seed: 91), Early, "kept");
+        using (var log = OpenLog(flush: handle =>
+        {
+            if (Volatile.Read(ref failing))
+            {
+                throw new IOException("Input/output error");
+            }
+            Libc.FlushData(handle);
+        }))
+        {
+            await log.AppendAsync([forgotten, kept]);
+            Volatile.Write(ref failing, true);
+            await Assert.ThrowsAsync<StoreFaultedException>(() => log.AppendAsync([Copy(RandomBytes(10, seed: 92), Early, "refused")]));
+            Assert.True(log.TryFind(forgotten.Id, out var entry));
+            // A removal record cannot be made durable any more: the stopped log forgets the record instead.
+            await Assert.ThrowsAsync<StoreFaultedException>(() => log.RemoveAsync(forgotten.Id, entry));
+
+            Assert.True(log.Forget(forgotten.Id, entry));
+
+            Assert.False(log.TryFind(forgotten.Id, out _));
+        }
+
+        using var restarted = OpenLog();
+        Assert.False(restarted.TryFind(forgotten.Id, out _));
+        AssertHolds(restarted, kept);
+    }
+
+    [Fact]
     public async Task AppendsQueuedDuringAFlushShareTheNextOne()
     {
         const int Appends = 50;

@@ -24,8 +24,9 @@ namespace Sos.BlobServer.Storage.SmallObjects;
 /// never over what a crash left.
 /// </para>
 /// <para>
-/// A failed write or flush stops the log for good (until a restart), like the store's other
-/// flushes: Linux reports a write-back error once. A segment is deleted once it holds no copy the
+/// A failed flush stops the log for good (until a restart), like the store's other flushes: Linux
+/// reports a write-back error once. A failed write (a full disk) refuses its batch only, and the
+/// next append starts a new segment. A segment is deleted once it holds no copy the
 /// index still points at and every older segment is gone (so a removal record never goes before
 /// the copy it removes).
 /// </para>
@@ -33,6 +34,9 @@ namespace Sos.BlobServer.Storage.SmallObjects;
 internal sealed partial class SmallObjectLog : IDisposable
 {
     private const string Suffix = ".log";
+
+    /// <summary>Records a log that has stopped could not remove durably (see <see cref="Forget"/>): one "segment offset" a line.</summary>
+    private const string ForgottenFile = "forgotten";
 
     private readonly string _directory;
     private readonly long _segmentBytes;
@@ -134,11 +138,13 @@ internal sealed partial class SmallObjectLog : IDisposable
     }
 
     /// <summary>
-    /// Takes <paramref name="id"/> out of the index only, while it points at <paramref name="expected"/>:
-    /// for a log that has stopped, so that a copy it must no longer serve is not served. Not
-    /// durable: after a restart the copy is back until it is removed again.
+    /// For a log that has stopped, so that a copy it must no longer serve is not served: takes
+    /// <paramref name="id"/> out of the index while it points at <paramref name="expected"/>, and
+    /// notes that very record in <c>forgotten</c>, which recovery passes over. The note is not
+    /// flushed (no flush can be trusted any more): it lasts through a restart of the process, as
+    /// a rename would, not necessarily through a crash of the machine.
     /// </summary>
-    public bool ForgetUntilRestart(ObjectId id, LogEntry expected)
+    public bool Forget(ObjectId id, LogEntry expected)
     {
         lock (_lock)
         {
@@ -147,8 +153,16 @@ internal sealed partial class SmallObjectLog : IDisposable
                 return false;
             }
             Apply(id, null);
-            return true;
         }
+        try
+        {
+            File.AppendAllText(Path.Combine(_directory, ForgottenFile), string.Create(CultureInfo.InvariantCulture, $"{expected.Segment} {expected.Offset}\n"));
+        }
+        catch (IOException ex)
+        {
+            LogNotNoted(_logger, id, ex);
+        }
+        return true;
     }
 
     public void Dispose()
@@ -429,6 +443,7 @@ internal sealed partial class SmallObjectLog : IDisposable
             }
         }
         numbers.Sort();
+        var forgotten = ReadForgotten();
         foreach (var number in numbers)
         {
             var path = PathOf(number);
@@ -438,6 +453,10 @@ internal sealed partial class SmallObjectLog : IDisposable
             var records = 0;
             foreach (var (offset, record) in reader.Records())
             {
+                if (forgotten.Contains((number, offset)))
+                {
+                    continue;
+                }
                 Apply(record.Id, record.Kind == LogRecord.CopyKind
                     ? new LogEntry(number, offset, record.MetadataLength, record.DataLength, record.Stamp)
                     : null);
@@ -452,6 +471,27 @@ internal sealed partial class SmallObjectLog : IDisposable
         // Segments that hold nothing live (every copy in them removed or written again later) go
         // at once, oldest first; _active is 0 here, no segment's number.
         DeleteDeadSegments();
+    }
+
+    /// <summary>The records <see cref="Forget"/> noted, by segment and offset.</summary>
+    private HashSet<(int Segment, long Offset)> ReadForgotten()
+    {
+        var path = Path.Combine(_directory, ForgottenFile);
+        var forgotten = new HashSet<(int, long)>();
+        if (!File.Exists(path))
+        {
+            return forgotten;
+        }
+        foreach (var line in File.ReadAllLines(path))
+        {
+            var parts = line.Split(' ');
+            if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var segment)
+                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+            {
+                forgotten.Add((segment, offset));
+            }
+        }
+        return forgotten;
     }
 
     /// <summary>An open segment and how many bytes of it the index points at.</summary>
@@ -479,6 +519,9 @@ internal sealed partial class SmallObjectLog : IDisposable
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "A write or flush of the small-object log failed: this blob server takes no writes until it is restarted")]
     private static partial void LogStopped(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not note that {ObjectId} was taken out of the stopped log; after a restart its copy is back until it is removed again")]
+    private static partial void LogNotNoted(ILogger logger, ObjectId objectId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A write to the small-object log failed; the copies in it were refused")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception);
