@@ -69,11 +69,7 @@ internal sealed class ChaosClient : IDisposable
     /// <summary>The status of a blob server's <c>HEAD /blob/{id}</c>, with its token; null when it did not answer.</summary>
     public async Task<HttpStatusCode?> StatusAsync(Uri blobServer, string id, string? token, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Head, new Uri(blobServer, $"blob/{id}"));
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
+        using var request = BlobHead(blobServer, id, token);
         try
         {
             using var response = await _http.SendAsync(request, cancellationToken);
@@ -184,11 +180,7 @@ internal sealed class ChaosClient : IDisposable
     /// <summary>HEAD on a blob server: its copy's metadata compared with the first, or why it could not be.</summary>
     public async Task<string?> CopyHeadersProblemAsync(Uri blobServer, ChaosObject expected, string? token, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Head, new Uri(blobServer, $"blob/{expected.Id}"));
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
+        using var request = BlobHead(blobServer, expected.Id, token);
         try
         {
             using var response = await _http.SendAsync(request, cancellationToken);
@@ -206,6 +198,17 @@ internal sealed class ChaosClient : IDisposable
         {
             return $"HEAD failed: {ex.GetType().Name}";
         }
+    }
+
+    /// <summary>A blob server's <c>HEAD /blob/{id}</c>, with its token when there is one.</summary>
+    private static HttpRequestMessage BlobHead(Uri blobServer, string id, string? token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Head, new Uri(blobServer, $"blob/{id}"));
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return request;
     }
 
     private static async Task<string?> HashAsync(Stream body, ChaosObject expected, CancellationToken cancellationToken)

@@ -517,7 +517,7 @@ internal sealed partial class SmallObjectLog : IDisposable
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "A write or flush of the small-object log failed: this blob server takes no writes until it is restarted")]
+    [LoggerMessage(Level = LogLevel.Critical, Message = "A flush of the small-object log failed: this blob server takes no writes until it is restarted")]
     private static partial void LogStopped(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not note that {ObjectId} was taken out of the stopped log; after a restart its copy is back until it is removed again")]
