@@ -112,7 +112,7 @@ public sealed partial class BlobStore : IDisposable
     /// <summary>
     /// As above, for a write made at <paramref name="stamp"/> (null: now, by this server's clock).
     /// A write no later than the id's tombstone is refused (<see cref="StoreStatus.Deleted"/>); a
-    /// later one removes the tombstone once it is durable. <paramref name="length"/> is the body's
+    /// later one is stored beside it (see <see cref="SettleWithTombstone"/>). <paramref name="length"/> is the body's
     /// length when the caller knows it (an HTTP request's <c>Content-Length</c>).
     /// </summary>
     public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken, long? length = null)
@@ -314,8 +314,9 @@ public sealed partial class BlobStore : IDisposable
     /// <summary>
     /// Records that <paramref name="id"/> was deleted at <paramref name="stamp"/> (null: now), durably
     /// through the commit path, then moves any copy written before it to the trash. A copy written
-    /// after the delete wins: it stays and nothing is recorded (<see cref="TombstoneStatus.Superseded"/>).
-    /// A later tombstone already here stays as it is.
+    /// after the delete wins: it stays (<see cref="TombstoneStatus.Superseded"/>), and the delete is
+    /// recorded all the same, so that it reaches, through the replicator, a server that missed it
+    /// and still holds a copy from before it. A later tombstone already here stays as it is.
     /// </summary>
     public async Task<TombstoneWrite> WriteTombstoneAsync(ObjectId id, HybridTimestamp? stamp, CancellationToken cancellationToken)
     {
@@ -329,12 +330,13 @@ public sealed partial class BlobStore : IDisposable
         var deleted = Stamped(stamp);
         var copy = HeldStamp(id);
         var held = FindTombstone(id);
-        if (copy is { } written && written > deleted)
-        {
-            return new TombstoneWrite(TombstoneStatus.Superseded, written, Held: true);
-        }
+        var later = copy is { } written && written > deleted ? copy : null;
         if (held is { } earlier && earlier >= deleted)
         {
+            if (later is { } kept)
+            {
+                return new TombstoneWrite(TombstoneStatus.Superseded, kept, Held: true);
+            }
             SettleWithTombstone(id);
             return new TombstoneWrite(TombstoneStatus.Deleted, earlier, Held: true);
         }
@@ -364,6 +366,10 @@ public sealed partial class BlobStore : IDisposable
             {
                 TryDelete(temp);
             }
+        }
+        if (later is { } stays)
+        {
+            return new TombstoneWrite(TombstoneStatus.Superseded, stays, Held: true);
         }
         var trashed = !SettleWithTombstone(id) && copy is not null;
         LogTombstoned(_logger, id, deleted, trashed);
@@ -438,8 +444,11 @@ public sealed partial class BlobStore : IDisposable
 
     /// <summary>
     /// Brings a copy and a tombstone of one id to the state their timestamps decide: the copy goes
-    /// to the trash when the tombstone is as late or later, the tombstone goes when the copy is
-    /// later. Returns whether a copy is left.
+    /// to the trash when the tombstone is as late or later. A later copy stays beside the
+    /// tombstone, which is kept until the replicator collects it (every server applied it and its
+    /// grace period passed): dropped now, a server that missed the delete would keep its copy from
+    /// before it, metadata and all, with nothing left anywhere to say it is outdated. Returns
+    /// whether a copy is left.
     /// </summary>
     private bool SettleWithTombstone(ObjectId id)
     {
@@ -450,14 +459,8 @@ public sealed partial class BlobStore : IDisposable
             {
                 return false;
             }
-            if (deleted is not { } tombstone)
+            if (deleted is not { } tombstone || written > tombstone)
             {
-                return true;
-            }
-            if (written > tombstone)
-            {
-                File.Delete(TombstonePath(id));
-                _flushDirectory(_tombstones);
                 return true;
             }
             var size = HeldSize(id);
