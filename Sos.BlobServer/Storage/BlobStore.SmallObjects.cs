@@ -115,7 +115,7 @@ public sealed partial class BlobStore
         return null;
     }
 
-    /// <summary>A copy in the log as <see cref="Find"/> answers it: null when its metadata is damaged (it is quarantined) or a delete outdates it.</summary>
+    /// <summary>A copy in the log as <see cref="Find"/> answers it before the tombstone is weighed: null when its metadata is damaged (it is quarantined).</summary>
     private StoredBlob? FindLogged(ObjectId id, LogEntry entry)
     {
         MetadataRead metadata;
@@ -134,13 +134,7 @@ public sealed partial class BlobStore
             QuarantineLogged(id, entry, "its metadata does not match its checksum");
             return null;
         }
-        var blob = new StoredBlob(id, entry, metadata.Metadata, metadata.Chunks);
-        if (FindTombstone(id) is { } deleted && deleted >= blob.Stamp)
-        {
-            SettleWithTombstone(id);
-            return null;
-        }
-        return blob;
+        return new StoredBlob(id, entry, metadata.Metadata, metadata.Chunks);
     }
 
     /// <summary>As <see cref="CheckAsync"/>, for a copy in the log: its bytes against its id, its metadata against its checksum.</summary>

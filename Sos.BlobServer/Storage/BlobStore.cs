@@ -260,10 +260,19 @@ public sealed partial class BlobStore : IDisposable
     /// </summary>
     public StoredBlob? Find(ObjectId id)
     {
-        if (_log.TryFind(id, out var logged))
+        var blob = _log.TryFind(id, out var logged) ? FindLogged(id, logged) : FindFile(id);
+        // A tombstone beside a copy it outdates (a crash between the two steps of a delete): the delete stands.
+        if (blob is not null && FindTombstone(id) is { } deleted && deleted >= blob.Stamp)
         {
-            return FindLogged(id, logged);
+            SettleWithTombstone(id);
+            return null;
         }
+        return blob;
+    }
+
+    /// <summary>A copy that is a file of its own, as <see cref="Find"/> answers it before the tombstone is weighed.</summary>
+    private StoredBlob? FindFile(ObjectId id)
+    {
         var path = DataPath(id);
         // Most ids asked about are absent (every upload asks before it writes): a missing copy is
         // answered without opening its metadata, whose absence would cost an exception.
@@ -283,14 +292,7 @@ public sealed partial class BlobStore : IDisposable
             QuarantineDamagedMetadata(id, metadata.File);
             return null;
         }
-        var blob = new StoredBlob(id, data, metadata.Metadata, metadata.Chunks);
-        // A tombstone beside a copy it outdates (a crash between the two steps of a delete): the delete stands.
-        if (FindTombstone(id) is { } deleted && deleted >= blob.Stamp)
-        {
-            SettleWithTombstone(id);
-            return null;
-        }
-        return blob;
+        return new StoredBlob(id, data, metadata.Metadata, metadata.Chunks);
     }
 
     /// <summary>The timestamp of the id's tombstone on this server, or null when it was not deleted here.</summary>
