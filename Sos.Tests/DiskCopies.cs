@@ -4,9 +4,11 @@ using Sos.BlobServer.Storage.SmallObjects;
 namespace Sos.Tests;
 
 /// <summary>
-/// A blob server's copies as they are on its disk, found the way its store finds them at start: a
-/// file of its own (<c>root/ab/c/id</c>), or the latest record of the id in the small-object log
-/// (<c>root/.log</c>) unless a removal record follows it.
+/// A blob server's copies as they are on its disk: a file of its own (<c>root/ab/c/id</c>), or the
+/// latest record of the id in the small-object log (<c>root/.log</c>) unless a removal record
+/// follows it. Unlike the store's own reading (<see cref="SegmentReader"/>), a record's bytes are
+/// not checked here: a test that damages a copy must still find it, damaged, until the store takes
+/// it out of service.
 /// </summary>
 internal static class DiskCopies
 {

@@ -299,7 +299,7 @@ internal sealed partial class SmallObjectLog : IDisposable
         // What this cycle's records will make of the index: an id appended twice in one cycle is
         // decided against the first of them, as if they had come in two cycles.
         var planned = new Dictionary<ObjectId, (LogEntry? Entry, byte[]? Metadata)>();
-        var removals = new List<(PendingAppend Pending, ObjectId Id)>();
+        var removals = new List<PendingAppend>();
         foreach (var pending in cycle)
         {
             if (pending.Copies.Count == 0)
@@ -311,7 +311,7 @@ internal sealed partial class SmallObjectLog : IDisposable
                 }
                 length += LogRecord.Write(buffer.AsSpan(length), LogRecord.RemovalKind, pending.RemoveId, pending.Expected!.Value.Stamp, [], []);
                 planned[pending.RemoveId] = (null, null);
-                removals.Add((pending, pending.RemoveId));
+                removals.Add(pending);
                 continue;
             }
             foreach (var copy in pending.Copies)
@@ -351,10 +351,7 @@ internal sealed partial class SmallObjectLog : IDisposable
                 Apply(id, entry);
             }
         }
-        foreach (var (pending, _) in removals)
-        {
-            pending.Removed = true;
-        }
+        removals.ForEach(pending => pending.Removed = true);
         DeleteDeadSegments();
     }
 
