@@ -240,16 +240,23 @@ public sealed partial class BlobStore : IDisposable
         }
     }
 
-    /// <summary>A body of any size, streamed to the temp file while it is hashed and summed.</summary>
+    /// <summary>
+    /// A body of any size, streamed to the temp file while it is hashed and summed: written direct
+    /// where the file system takes it (<see cref="DirectWriteStream"/>), else through the page
+    /// cache with its write-back started as it goes (<see cref="WriteBehindStream"/>).
+    /// </summary>
     private async Task<(HashedContent Actual, ChunkSums Chunks)> StageStreamedAsync(ObjectId id, Stream content, string tempData, HybridTimestamp written, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(tempData, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
-        var summing = new ChunkSummingStream(new WriteBehindStream(file, file.SafeFileHandle));
+        var direct = DirectWriteStream.TryCreate(tempData);
+        await using Stream file = (Stream?)direct ?? new FileStream(tempData, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+        var handle = direct?.Handle ?? ((FileStream)file).SafeFileHandle;
+        var summing = new ChunkSummingStream(direct is null ? new WriteBehindStream(file, handle) : file);
         var actual = await HashingCopy.CopyAsync(content, summing, _options.MaxObjectBytes, cancellationToken);
-        File.SetLastWriteTimeUtc(file.SafeFileHandle, new DateTime(written.Ticks, DateTimeKind.Utc));
+        await file.FlushAsync(cancellationToken);
+        File.SetLastWriteTimeUtc(handle, new DateTime(written.Ticks, DateTimeKind.Utc));
         if (actual.Id == id && _committer.NeedsWriterFlush(actual.Size))
         {
-            await FlushOrStopAsync(() => file.Flush(flushToDisk: true), offload: true, cancellationToken);
+            await FlushOrStopAsync(() => RandomAccess.FlushToDisk(handle), offload: true, cancellationToken);
         }
         return (actual, summing.Sums.Build());
     }

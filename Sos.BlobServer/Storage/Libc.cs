@@ -169,6 +169,38 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "sync_file_range")]
     private static partial int SyncFileRange(int fd, long offset, long count, uint flags);
 
+    /// <summary>
+    /// Creates a file that must not exist yet, for writing with <c>O_DIRECT</c>; null where that
+    /// is not possible (not Linux, an architecture whose flag is not known here, or a file system
+    /// that refuses direct I/O, such as some in-memory ones).
+    /// </summary>
+    public static SafeFileHandle? OpenDirectForWriting(string path)
+    {
+        var direct = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 or Architecture.X86 => 0x4000,
+            Architecture.Arm64 or Architecture.Arm => 0x10000,
+            _ => 0,
+        };
+        if (!OperatingSystem.IsLinux() || direct == 0)
+        {
+            return null;
+        }
+        const int writeOnly = 0x1, create = 0x40, exclusive = 0x80, closeOnExec = 0x80000;
+        var fd = OpenWithMode(path, writeOnly | create | exclusive | closeOnExec | direct, 0b110_100_100); // rw-r--r--
+        if (fd >= 0)
+        {
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == InvalidArgument ? null : throw new IOException($"Cannot create {path} (errno {errno}).");
+    }
+
+    private const int InvalidArgument = 22; // EINVAL: the file system does not take O_DIRECT
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenWithMode(string path, int flags, int mode);
+
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int Close(int fd);
 }
