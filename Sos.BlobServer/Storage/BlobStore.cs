@@ -150,7 +150,7 @@ public sealed partial class BlobStore : IDisposable
         {
             var (actual, chunks) = length is { } known && known <= SmallWriteMaxBytes
                 ? await StageSmallAsync(id, content, (int)known, tempData, written, cancellationToken)
-                : await StageStreamedAsync(id, content, tempData, written, cancellationToken);
+                : await StageStreamedAsync(id, content, length, tempData, written, cancellationToken);
             activity?.SetTag("sos.object.size", actual.Size);
             if (actual.Id != id)
             {
@@ -245,9 +245,9 @@ public sealed partial class BlobStore : IDisposable
     /// where the file system takes it (<see cref="DirectWriteStream"/>), else through the page
     /// cache with its write-back started as it goes (<see cref="WriteBehindStream"/>).
     /// </summary>
-    private async Task<(HashedContent Actual, ChunkSums Chunks)> StageStreamedAsync(ObjectId id, Stream content, string tempData, HybridTimestamp written, CancellationToken cancellationToken)
+    private async Task<(HashedContent Actual, ChunkSums Chunks)> StageStreamedAsync(ObjectId id, Stream content, long? length, string tempData, HybridTimestamp written, CancellationToken cancellationToken)
     {
-        var direct = DirectWriteStream.TryCreate(tempData);
+        var direct = DirectWriteStream.TryCreate(tempData, length);
         await using Stream file = (Stream?)direct ?? new FileStream(tempData, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
         var handle = direct?.Handle ?? ((FileStream)file).SafeFileHandle;
         var summing = new ChunkSummingStream(direct is null ? new WriteBehindStream(file, handle) : file);

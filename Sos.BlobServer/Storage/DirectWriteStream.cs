@@ -17,9 +17,10 @@ internal sealed class DirectWriteStream : Stream
     /// <summary>Offsets, lengths and buffer addresses of direct writes are multiples of this (a page; any block size divides it).</summary>
     private const int Alignment = 4096;
 
-    private const int BufferSize = 2 * 1024 * 1024;
+    private const int MaxBufferSize = 2 * 1024 * 1024;
 
     private readonly SafeFileHandle _handle;
+    private readonly int _bufferSize;
     private Memory<byte> _filling;
     private Memory<byte> _spare;
     private int _filled;
@@ -28,22 +29,25 @@ internal sealed class DirectWriteStream : Stream
     private Task _writing = Task.CompletedTask;
     private bool _completed;
 
-    private DirectWriteStream(SafeFileHandle handle)
+    private DirectWriteStream(SafeFileHandle handle, long? expectedLength)
     {
         _handle = handle;
-        _filling = AlignedBuffer();
-        _spare = AlignedBuffer();
+        // A copy known to be smaller than the buffers needs no more than its own size, rounded up.
+        _bufferSize = (int)Math.Min(MaxBufferSize, RoundUp(Math.Max(expectedLength ?? MaxBufferSize, 1)));
+        _filling = AlignedBuffer(_bufferSize);
+        _spare = AlignedBuffer(_bufferSize);
     }
 
     /// <summary>The file's handle, for its timestamps and its flush to disk.</summary>
     public SafeFileHandle Handle => _handle;
 
     /// <summary>
-    /// Creates <paramref name="path"/> (it must not exist) for direct writes; null where the
-    /// platform or the file system does not take them, and the caller writes it as usual.
+    /// Creates <paramref name="path"/> (it must not exist) for direct writes of about
+    /// <paramref name="expectedLength"/> bytes (null: unknown); null where the platform or the
+    /// file system does not take them, and the caller writes it as usual.
     /// </summary>
-    public static DirectWriteStream? TryCreate(string path) =>
-        Libc.OpenDirectForWriting(path) is { } handle ? new DirectWriteStream(handle) : null;
+    public static DirectWriteStream? TryCreate(string path, long? expectedLength = null) =>
+        Libc.OpenDirectForWriting(path) is { } handle ? new DirectWriteStream(handle, expectedLength) : null;
 
     public override bool CanRead => false;
 
@@ -60,14 +64,14 @@ internal sealed class DirectWriteStream : Stream
         ObjectDisposedException.ThrowIf(_completed, this);
         while (!buffer.IsEmpty)
         {
-            var taken = Math.Min(buffer.Length, BufferSize - _filled);
+            var taken = Math.Min(buffer.Length, _bufferSize - _filled);
             buffer[..taken].CopyTo(_filling[_filled..]);
             _filled += taken;
             _length += taken;
             buffer = buffer[taken..];
-            if (_filled == BufferSize)
+            if (_filled == _bufferSize)
             {
-                await StartWriteAsync(BufferSize);
+                await StartWriteAsync(_bufferSize);
             }
         }
     }
@@ -87,7 +91,7 @@ internal sealed class DirectWriteStream : Stream
         }
         _completed = true;
         var tail = _filled;
-        var padded = (tail + Alignment - 1) / Alignment * Alignment;
+        var padded = (int)RoundUp(tail);
         _filling.Span[tail..padded].Clear();
         await StartWriteAsync(padded);
         await _writing;
@@ -147,11 +151,13 @@ internal sealed class DirectWriteStream : Stream
     }
 
     /// <summary>A buffer on the pinned heap (its address never moves), cut to start on an aligned address.</summary>
-    private static Memory<byte> AlignedBuffer()
+    private static Memory<byte> AlignedBuffer(int size)
     {
-        var array = GC.AllocateUninitializedArray<byte>(BufferSize + Alignment, pinned: true);
+        var array = GC.AllocateUninitializedArray<byte>(size + Alignment, pinned: true);
         var address = Marshal.UnsafeAddrOfPinnedArrayElement(array, 0);
         var skip = (int)((Alignment - address % Alignment) % Alignment);
-        return array.AsMemory(skip, BufferSize);
+        return array.AsMemory(skip, size);
     }
+
+    private static long RoundUp(long length) => (length + Alignment - 1) / Alignment * Alignment;
 }

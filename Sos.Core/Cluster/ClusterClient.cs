@@ -191,9 +191,9 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
 
     /// <summary>
     /// Starts one copy on each of <paramref name="servers"/> that streams while the body arrives
-    /// (written through <see cref="StreamedCopies.Fork"/>), all with one timestamp; each must end
-    /// within <paramref name="copyDeadline"/>. The caller completes them, and hands off the copies
-    /// that failed once it holds the whole body.
+    /// (written to <see cref="StreamedCopies.Body"/>), all with one timestamp; each must end within
+    /// <paramref name="copyDeadline"/>. The caller completes them, and hands off the copies that
+    /// failed from one that was written (<see cref="CopyFromAsync"/>).
     /// </summary>
     public StreamedCopies StartStreamedCopies(
         ObjectId id, long length, IReadOnlyDictionary<string, string> metadata, IEnumerable<BlobServer> servers, TimeSpan copyDeadline, CancellationToken cancellationToken)
@@ -205,6 +205,34 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
             deadline.CancelAfter(copyDeadline);
             return await WriteCopyAsync(server, id, body, length, metadata, deadline.Token, stamp);
         });
+    }
+
+    /// <summary>
+    /// Writes <paramref name="copies"/> more copies of an object that <paramref name="source"/>
+    /// holds durably, each read anew from it, to the object's servers in rendezvous order leaving out
+    /// <paramref name="exclude"/>, with handoff as <see cref="WriteCopiesAsync"/> does: the copies an
+    /// upload could not write while its body arrived, once the body is gone. Each keeps the source
+    /// copy's timestamp and metadata, so that it is the same write.
+    /// </summary>
+    public Task<FanOutResult> CopyFromAsync(
+        BlobServer source, ObjectId id, int copies, IReadOnlyCollection<BlobServer> exclude, TimeSpan copyDeadline, CancellationToken cancellationToken)
+    {
+        var candidates = Rank(id).Where(server => !exclude.Contains(server)).ToArray();
+        return ReplicaFanOut.WriteAsync(candidates, copies, async (server, token) =>
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+            deadline.CancelAfter(copyDeadline);
+            using var read = await ReadCopyAsync(source, id, deadline.Token);
+            if (read.Status != ReadStatus.Found)
+            {
+                throw new CopyNotWrittenException($"its source, {source.Name}, could not be read ({read.Status})");
+            }
+            var write = await WriteCopyAsync(server, id, read.Body!, read.Info!.Length!.Value, read.Info.Metadata, deadline.Token, read.Info.Stamp);
+            if (!write.Written)
+            {
+                throw new CopyNotWrittenException(write.Failure ?? "failed");
+            }
+        }, cancellationToken);
     }
 
     /// <summary>

@@ -6,10 +6,9 @@ namespace Sos.Core.Cluster;
 
 /// <summary>
 /// Copies of an object written while its body still arrives: each copy reads its own pipe, and
-/// whatever is written to the stream <see cref="Fork"/> returns goes to every copy still going
-/// (and to the stream it wraps, the upload's spool). A copy that fails or falls behind its
-/// deadline stops taking bytes; the others go on. Memory stays at about 1 MiB per copy, however
-/// large the object: a full pipe holds the writer back until its copy has read.
+/// whatever is written to <see cref="Body"/> goes to every copy still going. A copy that fails or
+/// falls behind its deadline stops taking bytes; the others go on. Memory stays at about 1 MiB per
+/// copy, however large the object: a full pipe holds the writer back until its copy has read.
 /// </summary>
 public sealed class StreamedCopies
 {
@@ -29,10 +28,11 @@ public sealed class StreamedCopies
             var pipe = new Pipe(Window);
             _copies.Add((server, pipe, WriteAndStopAsync(pipe, server, write)));
         }
+        Body = new ForkStream([.. _copies.Select(copy => copy.Pipe.Writer)]);
     }
 
-    /// <summary>A stream that writes to <paramref name="inner"/> and to every copy still going.</summary>
-    public Stream Fork(Stream inner) => new ForkStream(inner, [.. _copies.Select(copy => copy.Pipe.Writer)]);
+    /// <summary>The stream the body is written to: each write goes to every copy still going.</summary>
+    public Stream Body { get; }
 
     /// <summary>
     /// Ends every copy's body (with <paramref name="failure"/>, when the body broke off, so that no
@@ -79,12 +79,11 @@ public sealed class StreamedCopies
         return result;
     }
 
-    /// <summary>Writes to the inner stream first, then to each copy's pipe that is still read.</summary>
-    private sealed class ForkStream(Stream inner, List<PipeWriter> copies) : PassThroughWriteStream(inner)
+    /// <summary>Writes to each copy's pipe that is still read; there is nothing beneath it.</summary>
+    private sealed class ForkStream(List<PipeWriter> copies) : PassThroughWriteStream(Null)
     {
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            await Inner.WriteAsync(buffer, cancellationToken);
             for (var i = copies.Count - 1; i >= 0; i--)
             {
                 FlushResult flushed;

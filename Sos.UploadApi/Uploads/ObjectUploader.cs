@@ -37,8 +37,9 @@ public sealed partial class ObjectUploader
 
     /// <summary>
     /// Receives and hashes the body, then writes the copies the object lacks. A small body with a
-    /// Content-Length is held in memory. A larger one whose id the client announced, of an object
-    /// no server holds, is copied while it arrives (<see cref="UploadWhileReceivingAsync"/>).
+    /// Content-Length is held in memory, a larger one spooled to a file. A larger one whose id the
+    /// client announced, of an object no server holds, is copied while it arrives and not held
+    /// (<see cref="UploadWhileReceivingAsync"/>).
     /// </summary>
     public async Task<UploadResult> UploadAsync(Stream body, long? announcedLength, IReadOnlyDictionary<string, string> metadata, UploadConditions conditions, CancellationToken cancellationToken)
     {
@@ -94,9 +95,11 @@ public sealed partial class ObjectUploader
 
     /// <summary>
     /// The upload of a new object whose id the client announced: the id picks the servers before
-    /// the first byte arrives, so its copies stream to them while the body is received (and spooled,
-    /// for a copy that has to be handed off). The body then passes through once, not twice. Bytes that
-    /// do not hash to the announced id are refused by every blob server, so nothing is stored.
+    /// the first byte arrives, so its copies stream to them while the body is received, and the
+    /// body passes through once, held nowhere. A copy that fails is handed off from one that was
+    /// written, read back from its server; with none written, the upload is refused (the client
+    /// sends it again). Bytes that do not hash to the announced id are refused by every blob server,
+    /// so nothing is stored.
     /// </summary>
     private async Task<UploadResult> UploadWhileReceivingAsync(Stream body, ObjectId announced, long length, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
@@ -105,10 +108,10 @@ public sealed partial class ObjectUploader
         activity?.SetTag("sos.upload.streamed", true);
         var deadline = _options.CopyDeadline(length);
         var streamed = _cluster.StartStreamedCopies(announced, length, metadata, _cluster.Rank(announced).Take(RequiredCopies), deadline, cancellationToken);
-        ReceivedBody received;
+        HashedContent content;
         try
         {
-            received = await ReceivedBody.SpoolAsync(body, _options, streamed.Fork, cancellationToken);
+            content = await ReceivedBody.PassOnAsync(body, streamed.Body, _options, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -116,22 +119,18 @@ public sealed partial class ObjectUploader
             await streamed.CompleteAsync(ex);
             throw;
         }
-        await using (received)
+        var early = await streamed.CompleteAsync();
+        activity?.SetTag("sos.object.size", content.Size);
+        if (content.Id != announced)
         {
-            var early = await streamed.CompleteAsync();
-            var content = received.Content;
-            activity?.SetTag("sos.object.size", content.Size);
-            if (content.Id != announced)
-            {
-                activity?.SetStatus(ActivityStatusCode.Error, "digest mismatch");
-                return new UploadResult(content, [], NothingWritten, RequiredCopies, UploadRefusal.DigestMismatch);
-            }
-            var tried = early.Written.Concat(early.Failures.Select(failure => failure.Server)).ToList();
-            var late = early.Written.Count < RequiredCopies
-                ? await _cluster.WriteCopiesAsync(announced, content.Size, received.OpenReader, metadata, RequiredCopies - early.Written.Count, tried, deadline, cancellationToken)
-                : NothingWritten;
-            return Finish(activity, content, [], new FanOutResult([.. early.Written, .. late.Written], [.. early.Failures, .. late.Failures]));
+            activity?.SetStatus(ActivityStatusCode.Error, "digest mismatch");
+            return new UploadResult(content, [], NothingWritten, RequiredCopies, UploadRefusal.DigestMismatch);
         }
+        var tried = early.Written.Concat(early.Failures.Select(failure => failure.Server)).ToList();
+        var late = early.Written.Count > 0 && early.Written.Count < RequiredCopies
+            ? await _cluster.CopyFromAsync(early.Written[0], announced, RequiredCopies - early.Written.Count, tried, deadline, cancellationToken)
+            : NothingWritten;
+        return Finish(activity, content, [], new FanOutResult([.. early.Written, .. late.Written], [.. early.Failures, .. late.Failures]));
     }
 
     /// <summary>Records the outcome of the copies on the span and in the metrics.</summary>

@@ -27,15 +27,15 @@ public abstract class ReceivedBody : IAsyncDisposable
         {
             return await InMemory.ReceiveAsync(body, (int)length, cancellationToken);
         }
-        return await Spooled.ReceiveAsync(body, options, spool => spool, cancellationToken);
+        return await Spooled.ReceiveAsync(body, options, cancellationToken);
     }
 
     /// <summary>
-    /// Spools the body, writing it also through the stream <paramref name="fork"/> makes of the
-    /// spool (the copies that stream while the body arrives).
+    /// Receives a body that is not held: hashed as it passes on to <paramref name="destination"/>
+    /// (the copies that stream while it arrives), within the size limit.
     /// </summary>
-    public static Task<ReceivedBody> SpoolAsync(Stream body, UploadOptions options, Func<Stream, Stream> fork, CancellationToken cancellationToken) =>
-        Spooled.ReceiveAsync(body, options, fork, cancellationToken);
+    public static Task<HashedContent> PassOnAsync(Stream body, Stream destination, UploadOptions options, CancellationToken cancellationToken) =>
+        HashingCopy.CopyAsync(body, destination, options.MaxObjectBytes, cancellationToken, CountReceived);
 
     /// <summary>
     /// Every body byte that arrived, counted as it is read, whatever becomes of the upload: what
@@ -79,7 +79,7 @@ public abstract class ReceivedBody : IAsyncDisposable
 
     private sealed class Spooled(HashedContent content, FileStream spool) : ReceivedBody(content)
     {
-        public static async Task<ReceivedBody> ReceiveAsync(Stream body, UploadOptions options, Func<Stream, Stream> fork, CancellationToken cancellationToken)
+        public static async Task<ReceivedBody> ReceiveAsync(Stream body, UploadOptions options, CancellationToken cancellationToken)
         {
             // Made here, by the uploads that spool, not by every upload: the directory may have been
             // removed since the last one (a temp directory cleaned up under a running service).
@@ -88,7 +88,7 @@ public abstract class ReceivedBody : IAsyncDisposable
             var spool = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
             try
             {
-                var content = await HashingCopy.CopyAsync(body, fork(spool), options.MaxObjectBytes, cancellationToken, CountReceived);
+                var content = await HashingCopy.CopyAsync(body, spool, options.MaxObjectBytes, cancellationToken, CountReceived);
                 await spool.FlushAsync(cancellationToken);
                 return new Spooled(content, spool);
             }
