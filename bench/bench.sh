@@ -4,7 +4,7 @@
 #   bench/bench.sh                       # builds Release, starts 3 blob servers + both APIs on 127.0.0.1
 #   bench/bench.sh --base-port 3400      # ports base..base+5 for Sos (base+5: a download API without cache), base+10 for nginx
 #   bench/bench.sh --upload-url http://host:9991 --download-url http://host:9992   # a running system
-#   bench/bench.sh --big-mib 256 --seconds 5
+#   bench/bench.sh --big-mib 256 --seconds 5 --runs 1
 #   bench/bench.sh --keep                # keep the work dir: services' logs, wrk's output, counters
 #   bench/bench.sh --shared-fs           # work in $TMPDIR as it is, not on a file system of the bench's own
 #
@@ -18,7 +18,8 @@
 #   again through a download API with its cache off (Download:Cache:MaxBytes=0), every fetch a miss;
 # - 64 MiB and big-object (1 GiB by default) upload and download MB/s, against `dd conv=fdatasync`
 #   of the same size (upload) and nginx (download), each round trip checked by SHA-1; the big
-#   object is uploaded as `curl --data-binary` sends it, and again with its SHA-1 announced;
+#   object is uploaded as `curl --data-binary` sends it, and again with its SHA-1 announced; each
+#   of these figures, ceilings included, is the median of 3 runs (--runs), a new object each;
 # - each service's peak RSS over the whole run (VmHWM), and sockets left in TIME-WAIT at the end.
 # As root, the work directory is a file system of its own (ext4 in a file on this disk, through a
 # loop device with direct I/O), made for the run and removed after it: a blob server's flush
@@ -33,6 +34,7 @@ DOWNLOAD_URL=""
 BIG_MIB=1024
 NOCACHE_URL=""
 SECONDS_PER_RUN=10
+RUNS=3 # each large transfer and its ceiling: the median of this many runs
 CONCURRENCY=16
 KEEP=false
 SHARED_FS=false
@@ -44,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --big-mib) BIG_MIB="$2"; shift 2 ;;
     --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
     --concurrency) CONCURRENCY="$2"; shift 2 ;;
+    --runs) RUNS="$2"; shift 2 ;;
     --keep) KEEP=true; shift ;;
     --shared-fs) SHARED_FS=true; shift ;;
     -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
@@ -87,7 +90,7 @@ need wrk curl nginx
 # A file system of the run's own (see the header), big enough for every copy of the big object.
 if ! $SHARED_FS && [[ $(id -u) -eq 0 ]] && command -v mkfs.ext4 >/dev/null && command -v losetup >/dev/null; then
   LOOP_IMAGE="$WORK.img"
-  truncate -s $(( (BIG_MIB * 6 + 4096) * 1024 * 1024 )) "$LOOP_IMAGE"
+  truncate -s $(( (BIG_MIB * (4 * RUNS + 3) + 4096) * 1024 * 1024 )) "$LOOP_IMAGE"
   # Inode tables and journal written now: left to ext4's lazy init, that zeroing would run in the
   # background through the first minutes of the run and slow whatever is measured then.
   mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$LOOP_IMAGE"
@@ -214,6 +217,9 @@ run_upload_wrk() {
 }
 
 peak_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/${PIDS[$1]}/status" 2>/dev/null || echo "n/a"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# Sets the last byte of file $1 to $2 (0-255), in place.
+set_last_byte() { printf "\\x$(printf %02x "$2")" | dd of="$1" bs=1 seek=$(($(stat -c %s "$1") - 1)) conv=notrunc status=none; }
 mbps() { awk -v bytes="$1" -v secs="$2" 'BEGIN { printf "%.0f", bytes / 1048576 / secs }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 id_of() { grep -oE '"id":"[0-9a-f]{40}"' "$1" | cut -c7-46; }
@@ -252,8 +258,10 @@ start_nginx
 declare -A R=() T=() OK=() RSS=()
 log "machine: naive durable 4 KiB writes (16 threads) and dd conv=fdatasync of ${BIG_MIB} MiB, in $WORK"
 R[naive]=$(dotnet "$REPO/bench/Sos.Bench/bin/Release/net10.0/Sos.Bench.dll" --dir "$WORK" --threads 16 --seconds "$SECONDS_PER_RUN" --size 4096)
-dd_secs=$( { dd if=/dev/zero of="$WORK/dd.out" bs=1M count="$BIG_MIB" conv=fdatasync 2>&1 >/dev/null; } | awk '/copied/ { for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) print $(i - 1) }')
-rm -f "$WORK/dd.out"
+dd_secs=$(for _ in $(seq 1 "$RUNS"); do
+  { dd if=/dev/zero of="$WORK/dd.out" bs=1M count="$BIG_MIB" conv=fdatasync 2>&1 >/dev/null; } | awk '/copied/ { for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) print $(i - 1) }'
+  rm -f "$WORK/dd.out"
+done | median)
 T[dd_big]=$(mbps $((BIG_MIB * 1024 * 1024)) "$dd_secs")
 
 log "4 KiB uploads, ${SECONDS_PER_RUN}s at concurrency $CONCURRENCY, a new object each, twice on one store"
@@ -283,25 +291,32 @@ if [[ -n "$NOCACHE_URL" ]]; then
 fi
 R[nginx4k]="$(run_wrk "$NGINX_URL/4k")"
 
+# Each large transfer, and its ceiling, is the median of 3 runs: one run of each moved by up to a
+# half from run to run on this shared machine. Every upload is a new object: the file's last byte
+# is changed in place between runs (a copy of the file would leave a GiB dirty in the page cache
+# for the next run's flushes to write back).
 for size in 64m big; do
   bytes=$(stat -c %s "$WORK/files/$size")
-  log "$size: upload, download, nginx"
-  T[up_$size]=$(mbps "$bytes" "$(upload_secs "$WORK/files/$size")")
+  log "$size: upload, download, nginx (median of $RUNS each)"
+  T[up_$size]=$(for run in $(seq 1 "$RUNS"); do
+    set_last_byte "$WORK/files/$size" "$run"
+    upload_secs "$WORK/files/$size"; echo
+  done | median | { read -r secs; mbps "$bytes" "$secs"; })
+  # The object the file holds now, the last one uploaded: downloaded, then checked.
   id=$(id_of "$WORK/last-upload.json")
-  if [[ "$size" == big ]]; then
-    # Again with its SHA-1 announced, as the client library sends it: a variant of the same bytes
-    # (its last byte changed), so that it is a new object too.
-    cp "$WORK/files/big" "$WORK/files/big2"
-    printf '\x5a' | dd of="$WORK/files/big2" bs=1 seek=$((bytes - 1)) conv=notrunc status=none
-    T[up_big_sha]=$(mbps "$bytes" "$(upload_secs "$WORK/files/big2" -H "X-Sos-Sha1: $(sha1sum <"$WORK/files/big2" | cut -c1-40)")")
-    rm -f "$WORK/files/big2"
-  fi
   # Timed like nginx, into /dev/null; then the round trip is checked, untimed: what comes back
   # must hash to the id (a sha1sum beside the timed curl would take a core from the services).
-  T[down_$size]=$(mbps "$bytes" "$(download_secs "$DOWNLOAD_URL/fetch/$id")")
+  T[down_$size]=$(for _ in $(seq 1 "$RUNS"); do download_secs "$DOWNLOAD_URL/fetch/$id"; echo; done | median | { read -r secs; mbps "$bytes" "$secs"; })
   fetched=$(curl -fsS "$DOWNLOAD_URL/fetch/$id" | sha1sum | cut -c1-40)
   OK[$size]=$([[ "$fetched" == "$id" && "$(sha1sum <"$WORK/files/$size" | cut -c1-40)" == "$id" ]] && echo true || echo false)
-  T[nginx_$size]=$(mbps "$bytes" "$(download_secs "$NGINX_URL/$size")")
+  T[nginx_$size]=$(for _ in $(seq 1 "$RUNS"); do download_secs "$NGINX_URL/$size"; echo; done | median | { read -r secs; mbps "$bytes" "$secs"; })
+  if [[ "$size" == big ]]; then
+    # Again with its SHA-1 announced, as the client library sends it: new objects too.
+    T[up_big_sha]=$(for run in $(seq 1 "$RUNS"); do
+      set_last_byte "$WORK/files/big" $((RUNS + run))
+      upload_secs "$WORK/files/big" -H "X-Sos-Sha1: $(sha1sum <"$WORK/files/big" | cut -c1-40)"; echo
+    done | median | { read -r secs; mbps "$bytes" "$secs"; })
+  fi
 done
 
 for name in upload download download_nocache blob0 blob1 blob2; do
