@@ -5,9 +5,9 @@ namespace Sos.BlobServer.Storage;
 
 /// <summary>
 /// A new file written around the page cache (<c>O_DIRECT</c>), for large copies. Written
-/// through the page cache, every byte of a copy is first copied into fresh cache pages, which
-/// on this kind of virtual machine cost more CPU than receiving, hashing and summing it together;
-/// the flush then writes them out again. Written direct, the disk takes the bytes from this
+/// through the page cache, every byte of a copy is first copied into fresh cache pages (on the
+/// virtual machine Sos is measured on, that cost a blob server more CPU than receiving, hashing
+/// and summing the copy together), and the flush then writes those pages out. Written direct, the disk takes the bytes from this
 /// stream's own buffers. Two aligned buffers take turns: one fills while the other is written.
 /// The last block is written whole (zero-padded) and the file then cut to its real length.
 /// A flush completes the file; nothing may be written after it.
