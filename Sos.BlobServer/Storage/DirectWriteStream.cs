@@ -111,16 +111,8 @@ internal sealed class DirectWriteStream : Stream
 
     public override async ValueTask DisposeAsync()
     {
-        try
-        {
-            // A write still under way finishes before the handle closes; its error, if any, was
-            // or will be someone else's to report: the copy is abandoned.
-            await _writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-        finally
-        {
-            _handle.Dispose();
-        }
+        // Waited for here, without blocking a thread, so that Dispose finds it done.
+        await _writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await base.DisposeAsync();
     }
 
@@ -128,7 +120,8 @@ internal sealed class DirectWriteStream : Stream
     {
         if (disposing)
         {
-            // As in DisposeAsync: the write under way ends before the handle closes, unreported.
+            // A write still under way finishes before the handle closes; its error, if any, is not
+            // reported here: a stream disposed before its flush completed is an abandoned copy.
             _writing.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
             _handle.Dispose();
         }
