@@ -222,17 +222,33 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
             deadline.CancelAfter(copyDeadline);
-            using var read = await ReadCopyAsync(source, id, deadline.Token);
-            if (read.Status != ReadStatus.Found)
+            var transfer = await CopyBetweenAsync(source, server, id, deadline.Token);
+            if (transfer.Write is not { Written: true })
             {
-                throw new CopyNotWrittenException($"its source, {source.Name}, could not be read ({read.Status})");
-            }
-            var write = await WriteCopyAsync(server, id, read.Body!, read.Info!.Length!.Value, read.Info.Metadata, deadline.Token, read.Info.Stamp);
-            if (!write.Written)
-            {
-                throw new CopyNotWrittenException(write.Failure ?? "failed");
+                throw new CopyNotWrittenException(transfer.Write is null
+                    ? $"its source, {source.Name}, could not be read ({transfer.Source})"
+                    : transfer.Write.Failure ?? "failed");
             }
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/>'s copy of an object to <paramref name="target"/>: read
+    /// whole, checked as it streams (the target also refuses bytes that do not hash to the id, so a
+    /// damaged copy cannot spread), and written with the source copy's timestamp and metadata, so
+    /// that it is the same write: a server that holds a later delete refuses it, and a deleted
+    /// object is never restored.
+    /// </summary>
+    public async Task<CopyTransfer> CopyBetweenAsync(BlobServer source, BlobServer target, ObjectId id, CancellationToken cancellationToken)
+    {
+        using var read = await ReadCopyAsync(source, id, cancellationToken);
+        if (read.Status != ReadStatus.Found)
+        {
+            return new CopyTransfer(read.Status, 0, null);
+        }
+        var length = read.Info!.Length!.Value;
+        var write = await WriteCopyAsync(target, id, read.Body!, length, read.Info.Metadata, cancellationToken, read.Info.Stamp);
+        return new CopyTransfer(ReadStatus.Found, length, write);
     }
 
     /// <summary>

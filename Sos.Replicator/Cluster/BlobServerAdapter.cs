@@ -29,24 +29,19 @@ internal sealed class BlobServerAdapter(ClusterClient cluster, ILogger<BlobServe
         // A body can be read once, so every copy reads the object anew from a holder.
         foreach (var holder in sources)
         {
-            using var source = await cluster.ReadCopyAsync(holder, id, cancellationToken);
-            if (source.Status == ReadStatus.Missing)
+            var transfer = await cluster.CopyBetweenAsync(holder, target, id, cancellationToken);
+            if (transfer.Source == ReadStatus.Missing)
             {
                 // Listed earlier in this pass, gone now: quarantined by a scrub, or removed.
                 ReplicationLog.SourceMissing(logger, id, holder);
                 continue;
             }
-            if (source.Status != ReadStatus.Found)
+            if (transfer.Write is not { } write)
             {
                 continue; // the cluster layer logged why; the next holder may do
             }
-            var length = source.Info!.Length!.Value;
-            // The target hashes what it receives and refuses bytes that do not match the id, so a
-            // copy read from a damaged holder cannot spread. The copy keeps its write's timestamp,
-            // so a server that holds a later delete refuses it and a deleted object is never restored.
-            var write = await cluster.WriteCopyAsync(target, id, source.Body!, length, source.Info.Metadata, cancellationToken, source.Info.Stamp);
             return write.Written
-                ? new CopyMade(holder, length)
+                ? new CopyMade(holder, transfer.Length)
                 : throw new ServerUnavailableException(target, $"take a copy of {id} ({write.Failure})");
         }
         throw new InvalidOperationException($"No holder of {id} could be read ({string.Join(", ", sources)}).");
