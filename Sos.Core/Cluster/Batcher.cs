@@ -18,7 +18,10 @@ internal sealed class Batcher<TItem, TResult>(int maxBatch, int maxInFlight)
     /// </summary>
     public Task<TResult> AskAsync(TItem item, Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> send, CancellationToken cancellationToken)
     {
-        var answer = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Each caller continues on the thread that read its batch's answer, up to its next await,
+        // rather than being queued to the pool one by one: a hop per item woke a sleeping worker
+        // as often as not, and its continuations are short (the next request, or a response).
+        var answer = new TaskCompletionSource<TResult>();
         bool start;
         lock (_lock)
         {
@@ -31,7 +34,9 @@ internal sealed class Batcher<TItem, TResult>(int maxBatch, int maxInFlight)
         }
         if (start)
         {
-            _ = Task.Run(() => SendWhileQueuedAsync(send), CancellationToken.None);
+            // Sent from the caller's thread, up to the wait for the answer: handing that to the
+            // pool would cost a hop for the first question of every batch.
+            _ = SendWhileQueuedAsync(send);
         }
         return answer.Task.WaitAsync(cancellationToken);
     }
