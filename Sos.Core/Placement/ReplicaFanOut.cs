@@ -21,8 +21,25 @@ public static class ReplicaFanOut
         void StartNextCandidate()
         {
             var server = candidates[next++];
-            // Task.Run so that a write that throws before its first await still counts as a failed task.
-            inFlight.Add(Task.Run(() => writeCopy(server, cancellationToken), cancellationToken), server);
+            inFlight.Add(Start(server), server);
+        }
+
+        // Started on the caller's thread, up to the write's first wait: a write that throws before
+        // it still counts as a failed task, as does one started after the caller gave up.
+        Task Start(BlobServer server)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return Task.FromCanceled(cancellationToken);
+            }
+            try
+            {
+                return writeCopy(server, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException(ex);
+            }
         }
 
         while (next < candidates.Count && inFlight.Count < copies)
