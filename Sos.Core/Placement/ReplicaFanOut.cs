@@ -15,13 +15,15 @@ public static class ReplicaFanOut
     {
         var written = new List<BlobServer>(copies);
         var failures = new List<(BlobServer, Exception)>();
-        var inFlight = new Dictionary<Task, BlobServer>(copies);
+        // A list, not a dictionary by task: writes that complete before they return can all
+        // return the one cached completed task.
+        var inFlight = new List<(Task Write, BlobServer Server)>(copies);
         var next = 0;
 
         void StartNextCandidate()
         {
             var server = candidates[next++];
-            inFlight.Add(Start(server), server);
+            inFlight.Add((Start(server), server));
         }
 
         // Started on the caller's thread, up to the write's first wait: a write that throws before
@@ -48,9 +50,10 @@ public static class ReplicaFanOut
         }
         while (inFlight.Count > 0)
         {
-            var finished = await Task.WhenAny(inFlight.Keys);
-            var server = inFlight[finished];
-            inFlight.Remove(finished);
+            var finished = await Task.WhenAny(inFlight.Select(write => write.Write));
+            var index = inFlight.FindIndex(write => write.Write == finished);
+            var server = inFlight[index].Server;
+            inFlight.RemoveAt(index);
             if (finished.IsCompletedSuccessfully)
             {
                 written.Add(server);

@@ -87,6 +87,28 @@ public sealed class ReplicaFanOutTests
         Assert.Equal(["blob0", "blob1", "blob2", "blob3", "blob4"], Sorted(result.Failures.Select(failure => failure.Server.Name)));
     }
 
+    /// <summary>
+    /// Writes that are done before they return (an answer already there) may all return the one
+    /// cached completed task: each still counts once, for its own server.
+    /// </summary>
+    [Fact]
+    public async Task WritesDoneBeforeTheyReturnAreEachCounted()
+    {
+        var result = await ReplicaFanOut.WriteAsync(
+            _candidates,
+            3,
+            (server, _) =>
+            {
+                _called.Enqueue(server.Name);
+                return server.Name == "blob1" ? Task.FromException(new IOException("blob1 is full")) : Task.CompletedTask;
+            },
+            CancellationToken.None);
+
+        Assert.Equal(["blob0", "blob2", "blob3"], Sorted(result.Written.Select(server => server.Name)));
+        Assert.Equal("blob1", Assert.Single(result.Failures).Server.Name);
+        Assert.Equal(["blob0", "blob1", "blob2", "blob3"], Sorted(_called));
+    }
+
     [Fact]
     public async Task AWriteThatThrowsBeforeReturningATaskCountsAsAFailure()
     {
