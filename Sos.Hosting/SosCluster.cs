@@ -13,6 +13,12 @@ internal sealed class SosCluster(IDistributedApplicationBuilder builder)
     /// <summary>Where a published blob server keeps its objects: the mount point of its own volume.</summary>
     public const string PublishedDataPath = "/data";
 
+    /// <summary>
+    /// Where every Sos service answers whether it is ready (all its health checks pass); the
+    /// services map it from their shared defaults.
+    /// </summary>
+    private const string HealthPath = "/health";
+
     public IDistributedApplicationBuilder Builder { get; } = builder;
 
     /// <summary>The resource the cluster's parts show under in the dashboard.</summary>
@@ -91,14 +97,14 @@ internal sealed class SosCluster(IDistributedApplicationBuilder builder)
             .WithEnvironment("Sos__ApiKey", UploadApiKey)
             // The delete token, sent as its internal token: it reads, writes and records deletes.
             .WithEnvironment("Sos__InternalToken", DeleteToken)
-            .WithHttpHealthCheck("/health")
+            .WithHttpHealthCheck(HealthPath)
             .WithEnvironment(WriteBlobServerSettings);
 
         Download = Builder.AddProject("download", SosProjects.DownloadApi, launchProfileName: null)
             .WithHttpEndpoint(port: 9992)
             .WithExternalHttpEndpoints()
             .WithEnvironment("Sos__InternalToken", InternalToken)
-            .WithHttpHealthCheck("/health")
+            .WithHttpHealthCheck(HealthPath)
             .WithEnvironment(WriteBlobServerSettings);
 
         // Locally the replicator runs on an interval; published, it is one pass for a scheduler to start
@@ -127,7 +133,7 @@ internal sealed class SosCluster(IDistributedApplicationBuilder builder)
         {
             // Its health is the last pass's verdict; "Replicate now" asks for a pass without waiting for the interval.
             Replicator.WithHttpEndpoint()
-                .WithHttpHealthCheck("/health")
+                .WithHttpHealthCheck(HealthPath)
                 .WithHttpCommand("/replicate", "Replicate now", commandName: "replicate-now", commandOptions: new HttpCommandOptions
                 {
                     Description = "Run a replication pass now instead of at the next interval; its outcome shows in the replicator's health and logs.",
@@ -203,7 +209,7 @@ internal sealed class SosCluster(IDistributedApplicationBuilder builder)
             .WithEnvironment("Sos__ReplicatorToken", ReplicatorToken)
             .WithEnvironment("Sos__DeleteToken", DeleteToken)
             .WithEnvironment(WriteScrubSettings)
-            .WithHttpHealthCheck("/health");
+            .WithHttpHealthCheck(HealthPath);
         if (IsPublishMode)
         {
             blob.WithEnvironment("BlobStore__Root", PublishedDataPath)
