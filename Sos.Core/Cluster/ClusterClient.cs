@@ -159,27 +159,24 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         ObjectId id, long length, Func<Stream> openBody, IReadOnlyDictionary<string, string> metadata,
         int copies, IReadOnlyCollection<BlobServer> exclude, TimeSpan copyDeadline, CancellationToken cancellationToken)
     {
-        var candidates = Rank(id).Where(server => !exclude.Contains(server)).ToArray();
         // One write, one timestamp: every copy of it orders the same against a delete.
         var stamp = _clock.Now();
         var small = batches is not null && length <= CopyBatch.MaxCopyBytes ? ReadSmall(openBody, (int)length) : null;
-        return ReplicaFanOut.WriteAsync(candidates, copies, async (server, token) =>
+        return FanOutCopiesAsync(id, copies, exclude, copyDeadline, async (server, deadline, token) =>
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-            deadline.CancelAfter(copyDeadline);
             var (written, failure) = await AttemptAsync(server, "write", id, async () =>
             {
                 if (small is not null && !batches!.Unbatched(CopyBatch.Route, server.Name))
                 {
                     var queued = new QueuedCopy(id, small, metadata, stamp, Activity.Current?.Id);
-                    if (await batches.Copies(server.Name).AskAsync(queued, many => StoreManyOnAsync(server, many), deadline.Token) is { } refused)
+                    if (await batches.Copies(server.Name).AskAsync(queued, many => StoreManyOnAsync(server, many), deadline) is { } refused)
                     {
                         throw new BlobServerException(server, HttpStatusCode.OK, $"it did not store its copy in the batch: {refused}");
                     }
                     return (string?)null;
                 }
                 await using var body = openBody();
-                await StoreOnAsync(server, id, body, length, metadata, stamp, deadline.Token);
+                await StoreOnAsync(server, id, body, length, metadata, stamp, deadline);
                 return (string?)null;
             }, token, describe: true);
             if (!written)
@@ -217,18 +214,34 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     public Task<FanOutResult> CopyFromAsync(
         BlobServer source, ObjectId id, int copies, IReadOnlyCollection<BlobServer> exclude, TimeSpan copyDeadline, CancellationToken cancellationToken)
     {
-        var candidates = Rank(id).Where(server => !exclude.Contains(server)).ToArray();
-        return ReplicaFanOut.WriteAsync(candidates, copies, async (server, token) =>
+        return FanOutCopiesAsync(id, copies, exclude, copyDeadline, async (server, deadline, _) =>
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-            deadline.CancelAfter(copyDeadline);
-            var transfer = await CopyBetweenAsync(source, server, id, deadline.Token);
+            var transfer = await CopyBetweenAsync(source, server, id, deadline);
             if (transfer.Write is not { Written: true })
             {
                 throw new CopyNotWrittenException(transfer.Write is null
                     ? $"its source, {source.Name}, could not be read ({transfer.Source})"
                     : transfer.Write.Failure ?? "failed");
             }
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="copies"/> copies with <paramref name="writeCopy"/> over the object's
+    /// servers in rendezvous order, leaving out <paramref name="exclude"/>, with handoff
+    /// (<see cref="ReplicaFanOut"/>). Each write is given a token that ends at
+    /// <paramref name="copyDeadline"/> and the fan-out's own token, which ends only with the caller.
+    /// </summary>
+    private Task<FanOutResult> FanOutCopiesAsync(
+        ObjectId id, int copies, IReadOnlyCollection<BlobServer> exclude, TimeSpan copyDeadline,
+        Func<BlobServer, CancellationToken, CancellationToken, Task> writeCopy, CancellationToken cancellationToken)
+    {
+        var candidates = Rank(id).Where(server => !exclude.Contains(server)).ToArray();
+        return ReplicaFanOut.WriteAsync(candidates, copies, async (server, token) =>
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+            deadline.CancelAfter(copyDeadline);
+            await writeCopy(server, deadline.Token, token);
         }, cancellationToken);
     }
 
