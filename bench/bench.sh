@@ -12,7 +12,10 @@
 # - 4 KiB uploads (every one a new object, acknowledged after 2 durable copies) against the naive
 #   durable-write rate (16 threads: temp file, fsync, rename, directory fsync; bench/Sos.Bench),
 #   twice on the same store (the first run on an empty one), with the CPU each upload costs the
-#   upload API and the blob servers together (from /proc/<pid>/stat);
+#   upload API and the blob servers together (from /proc/<pid>/stat), against the CPU one HTTP
+#   exchange costs on this machine with nothing of Sos in it (HttpClient posting 4 KiB to a bare
+#   ASP.NET Core endpoint in another process; bench/Sos.Bench), busy and with each side idle
+#   between exchanges (one at a time, each at least 1 ms after the last), as a blob server mostly is;
 # - 4 KiB downloads of many objects against nginx serving the same size from a directory
 #   (req/s, p50, p99 at concurrency 16, with wrk), and blob requests per fetch (dotnet-counters);
 #   again through a download API with its cache off (Download:Cache:MaxBytes=0), every fetch a miss;
@@ -112,7 +115,7 @@ wait_healthy() {
 
 start_system() {
   log "building Release"
-  for project in Sos.BlobServer Sos.UploadApi Sos.DownloadApi bench/Sos.Bench; do
+  for project in Sos.BlobServer Sos.UploadApi Sos.DownloadApi; do
     dotnet build "$REPO/$project" -c Release -v q -nologo >/dev/null
   done
   local common=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning)
@@ -259,8 +262,14 @@ sync # the files above are not left for the benchmarked writes to flush
 start_nginx
 
 declare -A R=() T=() OK=() RSS=()
-log "machine: naive durable 4 KiB writes (16 threads) and dd conv=fdatasync of ${BIG_MIB} MiB, in $WORK"
+# The bench's own measurements of the machine, built whether or not the bench started the system.
+dotnet build "$REPO/bench/Sos.Bench" -c Release -v q -nologo >/dev/null
+log "machine: naive durable 4 KiB writes (16 threads), an HTTP exchange's CPU, and dd conv=fdatasync of ${BIG_MIB} MiB, in $WORK"
 R[naive]=$(dotnet "$REPO/bench/Sos.Bench/bin/Release/net10.0/Sos.Bench.dll" --dir "$WORK" --threads 16 --seconds "$SECONDS_PER_RUN" --size 4096)
+# What an HTTP exchange costs in CPU, client and server, with nothing of Sos in it: the floor under
+# every hop an upload makes (→ "exchanges/s client_us server_us").
+read -r ex_rps ex_client ex_server < <(dotnet "$REPO/bench/Sos.Bench/bin/Release/net10.0/Sos.Bench.dll" exchange --seconds 5 --concurrency "$CONCURRENCY" --size 4096) || true
+read -r exi_rps exi_client exi_server < <(dotnet "$REPO/bench/Sos.Bench/bin/Release/net10.0/Sos.Bench.dll" exchange --seconds 5 --concurrency 1 --gap-ms 1 --size 4096) || true
 # Each dd writes a file of its own, kept until all are done: like the uploads, each run writes
 # blocks of the file system that the run has not written before.
 dd_secs=$(for run in $(seq 1 "$RUNS"); do
@@ -345,6 +354,8 @@ target() { printf '%-44s %10s   %-9s %s\n' "$1" "$2" "$3 $4" "$(verdict "$2" "$3
   printf '%-34s %10s %10s %10s %8s %s\n' "sos upload, first run (empty store)" "$cold_rps" "$cold_p50" "$cold_p99" "$cold_err" "cpu ${cold_cpu} us/upload"
   printf '%-34s %10s %10s %10s %8s %s\n' "sos upload, second run" "$up_rps" "$up_p50" "$up_p99" "$up_err" "cpu ${up_cpu} us/upload"
   printf '%-34s %10s\n' "naive durable writes (ceiling)" "${R[naive]}"
+  printf '%-34s %10s %10s %10s %8s %s\n' "bare HTTP exchange, busy (floor)" "$ex_rps" "" "" "" "cpu ${ex_client} + ${ex_server} us (client + server)"
+  printf '%-34s %10s %10s %10s %8s %s\n' "bare HTTP exchange, idle between" "$exi_rps" "" "" "" "cpu ${exi_client} + ${exi_server} us (client + server)"
   printf '%-34s %10s %10s %10s %8s\n' "sos download (256 objects)" "$dn_rps" "$dn_p50" "$dn_p99" "$dn_err"
   printf '%-34s %10s %10s %10s %8s\n' "sos download, cache off" "$nc_rps" "$nc_p50" "$nc_p99" "$nc_err"
   printf '%-34s %10s %10s %10s %8s\n' "nginx GET (ceiling)" "$ng_rps" "$ng_p50" "$ng_p99" "$ng_err"
@@ -363,6 +374,7 @@ target() { printf '%-44s %10s   %-9s %s\n' "$1" "$2" "$3 $4" "$(verdict "$2" "$3
   target "4 KiB upload / naive durable writes" "$(ratio "$up_rps" "${R[naive]}")" ">=" 0.5
   target "4 KiB upload p99, ms" "$up_p99" "<=" 20
   target "4 KiB upload CPU per upload, us" "$up_cpu" "<=" 200
+  printf '%-44s %10s\n' "  (floor: 3 bare HTTP exchanges, busy)" "$(awk -v c="$ex_client" -v s="$ex_server" 'BEGIN { if (c ~ /^[0-9.]+$/ && s ~ /^[0-9.]+$/) printf "%.0f", 3 * (c + s); else print "n/a" }')"
   target "4 KiB upload, first run / second run" "$(ratio "$cold_rps" "$up_rps")" ">=" 0.9
   target "${BIG_MIB} MiB download / nginx MB/s" "$(ratio "${T[down_big]}" "${T[nginx_big]}")" ">=" 0.8
   target "${BIG_MIB} MiB upload / dd MB/s" "$(ratio "${T[up_big]}" "${T[dd_big]}")" ">=" 0.4
@@ -375,10 +387,11 @@ target() { printf '%-44s %10s   %-9s %s\n' "$1" "$2" "$3 $4" "$(verdict "$2" "$3
 } >&2
 
 q() { [[ "$1" =~ ^[0-9.]+$ ]] && echo "$1" || echo null; }
-printf '{"concurrency":%s,"seconds":%s,"small":{"upload":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s,"cpu_us_per_op":%s,"first_run":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s,"cpu_us_per_op":%s}},"naive_durable_writes":%s,"download":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"download_nocache":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"nginx":{"rps":%s,"p50_ms":%s,"p99_ms":%s},"blob_requests_per_fetch":%s,"blob_requests_per_cache_miss":%s},' \
+printf '{"concurrency":%s,"seconds":%s,"small":{"upload":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s,"cpu_us_per_op":%s,"first_run":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s,"cpu_us_per_op":%s}},"naive_durable_writes":%s,"download":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"download_nocache":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s},"nginx":{"rps":%s,"p50_ms":%s,"p99_ms":%s},"blob_requests_per_fetch":%s,"blob_requests_per_cache_miss":%s,"http_exchange":{"busy":{"rps":%s,"client_cpu_us":%s,"server_cpu_us":%s},"idle_between":{"rps":%s,"client_cpu_us":%s,"server_cpu_us":%s}}},' \
   "$CONCURRENCY" "$SECONDS_PER_RUN" "$(q "$up_rps")" "$(q "$up_p50")" "$(q "$up_p99")" "$up_err" "$(q "$up_cpu")" \
   "$(q "$cold_rps")" "$(q "$cold_p50")" "$(q "$cold_p99")" "$cold_err" "$(q "$cold_cpu")" "$(q "${R[naive]}")" \
-  "$(q "$dn_rps")" "$(q "$dn_p50")" "$(q "$dn_p99")" "$dn_err" "$(q "$nc_rps")" "$(q "$nc_p50")" "$(q "$nc_p99")" "$(q "$nc_err")" "$(q "$ng_rps")" "$(q "$ng_p50")" "$(q "$ng_p99")" "$(q "${R[blob_per_fetch]}")" "$(q "${R[blob_per_miss]}")"
+  "$(q "$dn_rps")" "$(q "$dn_p50")" "$(q "$dn_p99")" "$dn_err" "$(q "$nc_rps")" "$(q "$nc_p50")" "$(q "$nc_p99")" "$(q "$nc_err")" "$(q "$ng_rps")" "$(q "$ng_p50")" "$(q "$ng_p99")" "$(q "${R[blob_per_fetch]}")" "$(q "${R[blob_per_miss]}")" \
+  "$(q "$ex_rps")" "$(q "$ex_client")" "$(q "$ex_server")" "$(q "$exi_rps")" "$(q "$exi_client")" "$(q "$exi_server")"
 printf '"mib64":{"upload_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"sha1_ok":%s},' \
   "$(q "${T[up_64m]}")" "$(q "${T[down_64m]}")" "$(q "${T[nginx_64m]}")" "${OK[64m]}"
 printf '"big":{"mib":%s,"upload_mbps":%s,"upload_sha1_announced_mbps":%s,"download_mbps":%s,"nginx_mbps":%s,"dd_mbps":%s,"sha1_ok":%s},' \
