@@ -209,21 +209,40 @@ public sealed class SosAppFixture : IAsyncLifetime
     {
         var name = $"blob{index}";
         using var timeout = new CancellationTokenSource(StartTimeout);
-        // A killed server's exit is seen a moment later: until then it shows as running and cannot be started.
-        await App.ResourceNotifications.WaitForResourceAsync(name, update => update.Snapshot.Commands.Any(command =>
-            command.Name == KnownResourceCommands.StartCommand && command.State == ResourceCommandState.Enabled), timeout.Token);
-        var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, timeout.Token);
-        Assert.True(result.Success, result.Message);
-        // The start is reported a moment later: until then the snapshot still shows the exit, which
-        // a health wait would take as a failed start.
-        await App.ResourceNotifications.WaitForResourceAsync(name, update => !KnownResourceStates.TerminalStates.Contains(update.Snapshot.State?.Text), timeout.Token);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await App.ResourceNotifications.WaitForResourceHealthyAsync(name, WaitBehavior.StopOnResourceUnavailable, timeout.Token);
-        }
-        catch (DistributedApplicationException ex)
-        {
-            throw new DistributedApplicationException($"{ex.Message} Its log:\n{await RecentLogAsync(name)}", ex);
+            // A killed server's exit is seen a moment later: until then it shows as running and cannot be started.
+            await App.ResourceNotifications.WaitForResourceAsync(name, update => update.Snapshot.Commands.Any(command =>
+                command.Name == KnownResourceCommands.StartCommand && command.State == ResourceCommandState.Enabled), timeout.Token);
+            var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, timeout.Token);
+            if (attempt > 1 && !result.Success)
+            {
+                // It was starting after all (the state that showed it stopped was an old one): ask the process below.
+                break;
+            }
+            Assert.True(result.Success, result.Message);
+            // The start is reported a moment later: until then the snapshot still shows the exit, which
+            // a health wait would take as a failed start.
+            await App.ResourceNotifications.WaitForResourceAsync(name, update => !KnownResourceStates.TerminalStates.Contains(update.Snapshot.State?.Text), timeout.Token);
+            try
+            {
+                await App.ResourceNotifications.WaitForResourceHealthyAsync(name, WaitBehavior.StopOnResourceUnavailable, timeout.Token);
+                break;
+            }
+            catch (DistributedApplicationException) when (attempt < 3)
+            {
+                // Seen to end at once, with nothing logged (on a busy machine, now and then): the exit
+                // of the killed process can be reported after the new start began. Started again
+                // while it shows as stopped; if it shows as running, the process itself is asked below.
+                if (!ShowsAsStopped(name))
+                {
+                    break;
+                }
+            }
+            catch (DistributedApplicationException ex)
+            {
+                throw new DistributedApplicationException($"{ex.Message} Its log:\n{await RecentLogAsync(name)}", ex);
+            }
         }
         // Health reports kept from before the stop may still read healthy: ask the new process itself.
         await WaitUntilAnswersHealthAsync(index, timeout.Token);
@@ -232,6 +251,9 @@ public sealed class SosAppFixture : IAsyncLifetime
             _broken.Remove(index);
         }
     }
+
+    private bool ShowsAsStopped(string name) =>
+        App.ResourceNotifications.TryGetCurrentState(name, out var state) && KnownResourceStates.TerminalStates.Contains(state.Snapshot.State?.Text);
 
     /// <summary>What a resource has logged so far (its last lines), for a failure's message.</summary>
     private async Task<string> RecentLogAsync(string name)
