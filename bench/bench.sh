@@ -264,12 +264,13 @@ start_nginx
 declare -A R=() T=() OK=() RSS=()
 # The bench's own measurements of the machine, built whether or not the bench started the system.
 dotnet build "$REPO/bench/Sos.Bench" -c Release -v q -nologo >/dev/null
+sos_bench() { dotnet "$REPO/bench/Sos.Bench/bin/Release/net10.0/Sos.Bench.dll" "$@"; }
 log "machine: naive durable 4 KiB writes (16 threads), an HTTP exchange's CPU, and dd conv=fdatasync of ${BIG_MIB} MiB, in $WORK"
-R[naive]=$(dotnet "$REPO/bench/Sos.Bench/bin/Release/net10.0/Sos.Bench.dll" --dir "$WORK" --threads 16 --seconds "$SECONDS_PER_RUN" --size 4096)
+R[naive]=$(sos_bench --dir "$WORK" --threads 16 --seconds "$SECONDS_PER_RUN" --size 4096)
 # What an HTTP exchange costs in CPU, client and server, with nothing of Sos in it: the floor under
 # every hop an upload makes (→ "exchanges/s client_us server_us").
-read -r ex_rps ex_client ex_server < <(dotnet "$REPO/bench/Sos.Bench/bin/Release/net10.0/Sos.Bench.dll" exchange --seconds 5 --concurrency "$CONCURRENCY" --size 4096) || true
-read -r exi_rps exi_client exi_server < <(dotnet "$REPO/bench/Sos.Bench/bin/Release/net10.0/Sos.Bench.dll" exchange --seconds 5 --concurrency 1 --gap-ms 1 --size 4096) || true
+read -r ex_rps ex_client ex_server < <(sos_bench exchange --seconds 5 --concurrency "$CONCURRENCY" --size 4096) || true
+read -r exi_rps exi_client exi_server < <(sos_bench exchange --seconds 5 --concurrency 1 --gap-ms 1 --size 4096) || true
 # Each dd writes a file of its own, kept until all are done: like the uploads, each run writes
 # blocks of the file system that the run has not written before.
 dd_secs=$(for run in $(seq 1 "$RUNS"); do

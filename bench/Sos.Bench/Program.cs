@@ -1,7 +1,8 @@
 using System.CommandLine;
 using Sos.Bench;
 
-// The naive durable-write rate: the ceiling for writes that are each made durable on their own.
+// The bench's measurements of the machine itself: the naive durable-write rate (the ceiling for writes
+// that are each made durable on their own), and what one HTTP exchange costs in CPU (`exchange`).
 var directory = new Option<DirectoryInfo>("--dir") { Description = "Where to write (the same file system as the blob servers).", Required = true };
 var threads = new Option<int>("--threads") { Description = "Writers running at once.", DefaultValueFactory = _ => 16 };
 var seconds = new Option<double>("--seconds") { Description = "How long to measure.", DefaultValueFactory = _ => 5 };
