@@ -28,12 +28,11 @@ internal static class ExchangeFloor
             await RunAsync(http, uri, body, concurrency, TimeSpan.FromSeconds(2), gap, cancellationToken);
 
             using var client = Process.GetCurrentProcess();
-            var (clientBefore, serverBefore) = (client.TotalProcessorTime, CpuOf(server));
+            var (clientBefore, serverBefore) = (CpuOf(client), CpuOf(server));
             var stopwatch = Stopwatch.StartNew();
             var exchanges = await RunAsync(http, uri, body, concurrency, duration, gap, cancellationToken);
             var elapsed = stopwatch.Elapsed;
-            client.Refresh();
-            var (clientCpu, serverCpu) = (client.TotalProcessorTime - clientBefore, CpuOf(server) - serverBefore);
+            var (clientCpu, serverCpu) = (CpuOf(client) - clientBefore, CpuOf(server) - serverBefore);
             return (exchanges / elapsed.TotalSeconds, clientCpu.TotalMicroseconds / exchanges, serverCpu.TotalMicroseconds / exchanges);
         }
         finally
