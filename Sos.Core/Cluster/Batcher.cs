@@ -3,10 +3,11 @@ namespace Sos.Core.Cluster;
 /// <summary>
 /// Turns many callers' questions to one server into few requests: a question asked while
 /// <c>maxInFlight</c> requests are already out waits for the next one, which carries every
-/// question queued by then (up to <c>maxBatch</c>). Nobody waits for a batch to fill: an idle
-/// server is asked at once, and a busy one gets larger batches, the way a group commit does.
+/// question queued by then (up to <c>maxBatch</c>), so a busy server gets larger batches, the way
+/// a group commit does. A question that starts a request waits <c>linger</c> first, and the
+/// request carries whatever was asked meanwhile; with no linger it is sent at once.
 /// </summary>
-internal sealed class Batcher<TItem, TResult>(int maxBatch, int maxInFlight)
+internal sealed class Batcher<TItem, TResult>(int maxBatch, int maxInFlight, TimeSpan linger = default)
 {
     private readonly Lock _lock = new();
     private readonly Queue<(TItem Item, TaskCompletionSource<TResult> Answer)> _queue = new();
@@ -34,8 +35,8 @@ internal sealed class Batcher<TItem, TResult>(int maxBatch, int maxInFlight)
         }
         if (start)
         {
-            // Sent from the caller's thread, up to the wait for the answer: handing that to the
-            // pool would cost a hop for the first question of every batch.
+            // Sent from the caller's thread, up to the wait for the answer (or for the linger):
+            // handing that to the pool would cost a hop for the first question of every batch.
             _ = SendWhileQueuedAsync(send);
         }
         return answer.Task.WaitAsync(cancellationToken);
@@ -43,6 +44,10 @@ internal sealed class Batcher<TItem, TResult>(int maxBatch, int maxInFlight)
 
     private async Task SendWhileQueuedAsync(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> send)
     {
+        if (linger > TimeSpan.Zero)
+        {
+            await Task.Delay(linger);
+        }
         while (true)
         {
             var batch = new List<(TItem Item, TaskCompletionSource<TResult> Answer)>();

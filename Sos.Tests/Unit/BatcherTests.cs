@@ -34,6 +34,31 @@ public sealed class BatcherTests
     }
 
     [Fact]
+    public async Task QuestionsAskedWhileAnIdleServerLingersGoTogether()
+    {
+        var batcher = new Batcher<int, int>(maxBatch: 10, maxInFlight: 1, linger: TimeSpan.FromMilliseconds(300));
+        var sent = new List<int[]>();
+        Task<IReadOnlyList<int>> Send(IReadOnlyList<int> items)
+        {
+            lock (sent)
+            {
+                sent.Add([.. items]);
+            }
+            return Task.FromResult<IReadOnlyList<int>>([.. items.Select(item => item * 10)]);
+        }
+
+        var answers = Enumerable.Range(1, 3).Select(item => batcher.AskAsync(item, Send, CancellationToken.None)).ToArray();
+        lock (sent)
+        {
+            Assert.Empty(sent);
+        }
+
+        var results = await Task.WhenAll(answers).WaitAsync(Timeout);
+        Assert.Equal([10, 20, 30], results);
+        Assert.Equal([[1, 2, 3]], sent);
+    }
+
+    [Fact]
     public async Task ASendThatFailsFailsEveryQuestionOfItsBatchAndNoOther()
     {
         var batcher = new Batcher<int, int>(maxBatch: 10, maxInFlight: 1);
