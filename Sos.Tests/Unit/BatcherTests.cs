@@ -34,7 +34,7 @@ public sealed class BatcherTests
     }
 
     [Fact]
-    public async Task QuestionsAskedWhileAnIdleServerLingersGoTogether()
+    public async Task QuestionsAskedWhileTheFirstLingersGoInItsRequest()
     {
         var batcher = new Batcher<int, int>(maxBatch: 10, maxInFlight: 1, linger: TimeSpan.FromMilliseconds(300));
         var sent = new List<int[]>();
