@@ -16,9 +16,11 @@ namespace Sos.BlobServer.Blobs;
 /// </summary>
 internal sealed partial class VerifiedBlobResult(StoredBlob blob, string contentType, BlobStore store) : IResult, IStatusCodeHttpResult
 {
-    // Four chunks per read, check and socket write: few enough system calls to pass a large copy on
-    // at memory speed, and a slow reader holds no more than this in the response's buffer.
+    // Four chunks per read, check and socket write at first, and up to sixteen for a reader that
+    // keeps up: few system calls to pass a large copy on at memory speed, while a reader that
+    // stalls early holds no more than the first in the response's buffer.
     private const int SegmentSize = 4 * ChunkSums.ChunkSize;
+    private const int MaxSegmentSize = 16 * ChunkSums.ChunkSize;
 
     public int? StatusCode => StatusCodes.Status200OK;
 
@@ -36,6 +38,7 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
 
         // A small copy takes one of the response's own small blocks, not a large segment.
         var segmentSize = (int)Math.Clamp(blob.Length, 1, SegmentSize);
+        var maxSegmentSize = (int)Math.Clamp(blob.Length, 1, MaxSegmentSize);
         FileIdentity? copyRead = null;
         try
         {
@@ -50,12 +53,12 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
                     var read = await reader.ReadAsync(offset, memory, cancellationToken);
                     offset += read;
                     return read;
-                }, response.BodyWriter, segmentSize, httpContext.RequestAborted);
+                }, response.BodyWriter, segmentSize, httpContext.RequestAborted, maxSegmentSize);
             }
             else
             {
                 await using var bytes = new VerifyingReadStream(file, blob.Id, blob.Length);
-                await PipeCopy.CopyAsync(bytes, response.BodyWriter, segmentSize, httpContext.RequestAborted);
+                await PipeCopy.CopyAsync(bytes, response.BodyWriter, segmentSize, httpContext.RequestAborted, maxSegmentSize);
             }
         }
         catch (CorruptCopyException ex)

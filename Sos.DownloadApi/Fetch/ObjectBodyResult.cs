@@ -9,10 +9,13 @@ namespace Sos.DownloadApi.Fetch;
 /// </summary>
 internal sealed partial class ObjectBodyResult : IResult, IStatusCodeHttpResult
 {
-    // Read from the blob server straight into the response's buffer, one segment at a time:
-    // small enough that many slow readers stay cheap (a slow reader holds one until the socket
-    // takes it), large enough to pass big objects on with few system calls.
+    // Read from the blob server straight into the response's buffer, one segment at a time. A
+    // slow reader holds one until the socket takes it, so the first are small enough that many
+    // stalled readers stay cheap; for a reader that keeps up they grow to 1 MiB, which passes a
+    // large object on with few system calls and thread hops (64 KiB segments throughout took a
+    // third more of the download API's CPU and a fifth of the speed of a 1 GiB download).
     private const int SegmentSize = 64 * 1024;
+    private const int MaxSegmentSize = 1024 * 1024;
 
     private readonly int _statusCode;
     private readonly Stream? _stream;
@@ -50,7 +53,7 @@ internal sealed partial class ObjectBodyResult : IResult, IStatusCodeHttpResult
         }
         try
         {
-            await PipeCopy.CopyAsync(_stream, httpContext.Response.BodyWriter, SegmentSize, httpContext.RequestAborted);
+            await PipeCopy.CopyAsync(_stream, httpContext.Response.BodyWriter, SegmentSize, httpContext.RequestAborted, MaxSegmentSize);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException && !httpContext.RequestAborted.IsCancellationRequested)
         {
