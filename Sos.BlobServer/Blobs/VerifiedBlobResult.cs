@@ -18,9 +18,10 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
 {
     // Four chunks per read, check and socket write at first, and up to sixteen for a reader that
     // keeps up: few system calls to pass a large copy on at memory speed, while a reader that
-    // stalls early holds no more than the first in the response's buffer.
+    // stalls early holds no more than the first in the response's buffer. All reads share 32 MiB
+    // for the growth (see PipeCopy), so many stalled readers cannot hold a MiB each.
     private const int SegmentSize = 4 * ChunkSums.ChunkSize;
-    private const int MaxSegmentSize = 16 * ChunkSums.ChunkSize;
+    private static readonly SegmentBudget LargeSegments = new(maxSegmentSize: 16 * ChunkSums.ChunkSize, totalBytes: 32 * 1024 * 1024);
 
     public int? StatusCode => StatusCodes.Status200OK;
 
@@ -38,7 +39,6 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
 
         // A small copy takes one of the response's own small blocks, not a large segment.
         var segmentSize = (int)Math.Clamp(blob.Length, 1, SegmentSize);
-        var maxSegmentSize = (int)Math.Clamp(blob.Length, 1, MaxSegmentSize);
         FileIdentity? copyRead = null;
         try
         {
@@ -53,12 +53,12 @@ internal sealed partial class VerifiedBlobResult(StoredBlob blob, string content
                     var read = await reader.ReadAsync(offset, memory, cancellationToken);
                     offset += read;
                     return read;
-                }, response.BodyWriter, segmentSize, httpContext.RequestAborted, maxSegmentSize);
+                }, response.BodyWriter, segmentSize, httpContext.RequestAborted, LargeSegments);
             }
             else
             {
                 await using var bytes = new VerifyingReadStream(file, blob.Id, blob.Length);
-                await PipeCopy.CopyAsync(bytes, response.BodyWriter, segmentSize, httpContext.RequestAborted, maxSegmentSize);
+                await PipeCopy.CopyAsync(bytes, response.BodyWriter, segmentSize, httpContext.RequestAborted, LargeSegments);
             }
         }
         catch (CorruptCopyException ex)

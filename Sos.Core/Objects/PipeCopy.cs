@@ -13,37 +13,49 @@ public static class PipeCopy
 {
     /// <summary>
     /// Copies until <paramref name="read"/> returns 0 or the reader goes away, in segments of
-    /// <paramref name="segmentSize"/> bytes or, when <paramref name="maxSegmentSize"/> is larger,
-    /// in segments that grow with what was passed on: each as large as all the bytes the reader has
-    /// taken before it, up to <paramref name="maxSegmentSize"/>. A reader that keeps up gets a
-    /// large object in few, large writes; one that stops early has no more than
-    /// <paramref name="segmentSize"/> held for it, and one that stops later no more than it took.
+    /// <paramref name="segmentSize"/> bytes or, with a <paramref name="budget"/>, in segments that
+    /// grow with what was passed on: each as large as all the bytes the reader has taken before
+    /// it, up to the budget's largest, while the budget has the bytes beyond
+    /// <paramref name="segmentSize"/> to spare. A reader that keeps up gets a large object in few,
+    /// large writes; one that stops early has no more than <paramref name="segmentSize"/> held for
+    /// it, and one that stops later no more than it took.
     /// </summary>
-    public static async Task CopyAsync(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, PipeWriter destination, int segmentSize, CancellationToken cancellationToken, int maxSegmentSize = 0)
+    public static async Task CopyAsync(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, PipeWriter destination, int segmentSize, CancellationToken cancellationToken, SegmentBudget? budget = null)
     {
-        var largest = Math.Max(segmentSize, maxSegmentSize);
         var taken = 0L;
         while (true)
         {
-            var size = (int)Math.Clamp(taken, segmentSize, largest);
-            var memory = destination.GetMemory(size);
-            var count = await read(memory[..size], cancellationToken);
-            if (count == 0)
+            var extra = budget is null ? 0 : (int)Math.Min(Math.Max(taken - segmentSize, 0), Math.Max(budget.MaxSegmentSize - segmentSize, 0));
+            if (extra > 0 && !budget!.TryTake(extra))
             {
-                return;
+                extra = 0;
             }
-            destination.Advance(count);
-            // Completes once the reader (a response: its socket) has taken all but what the
-            // writer may buffer ahead (64 KiB in a Kestrel response).
-            var flushed = await destination.FlushAsync(cancellationToken);
-            if (flushed.IsCompleted || flushed.IsCanceled)
+            try
             {
-                return;
+                var size = segmentSize + extra;
+                var memory = destination.GetMemory(size);
+                var count = await read(memory[..size], cancellationToken);
+                if (count == 0)
+                {
+                    return;
+                }
+                destination.Advance(count);
+                // Completes once the reader (a response: its socket) has taken all but what the
+                // writer may buffer ahead (64 KiB in a Kestrel response).
+                var flushed = await destination.FlushAsync(cancellationToken);
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    return;
+                }
+                taken += count;
             }
-            taken += count;
+            finally
+            {
+                budget?.Return(extra);
+            }
         }
     }
 
-    public static Task CopyAsync(Stream source, PipeWriter destination, int segmentSize, CancellationToken cancellationToken, int maxSegmentSize = 0) =>
-        CopyAsync(source.ReadAsync, destination, segmentSize, cancellationToken, maxSegmentSize);
+    public static Task CopyAsync(Stream source, PipeWriter destination, int segmentSize, CancellationToken cancellationToken, SegmentBudget? budget = null) =>
+        CopyAsync(source.ReadAsync, destination, segmentSize, cancellationToken, budget);
 }

@@ -13,9 +13,11 @@ internal sealed partial class ObjectBodyResult : IResult, IStatusCodeHttpResult
     // slow reader holds one until the socket takes it, so the first are small enough that many
     // stalled readers stay cheap; for a reader that keeps up they grow to 1 MiB, which passes a
     // large object on with few system calls and thread hops (64 KiB segments throughout took a
-    // third more of the download API's CPU and a fifth of the speed of a 1 GiB download).
+    // third more of the download API's CPU and a fifth of the speed of a 1 GiB download). All
+    // responses share 32 MiB for the growth, so readers that stall after a fast start cannot make
+    // the process hold a MiB each: past it, they go on at 64 KiB.
     private const int SegmentSize = 64 * 1024;
-    private const int MaxSegmentSize = 1024 * 1024;
+    private static readonly SegmentBudget LargeSegments = new(maxSegmentSize: 1024 * 1024, totalBytes: 32 * 1024 * 1024);
 
     private readonly int _statusCode;
     private readonly Stream? _stream;
@@ -53,7 +55,7 @@ internal sealed partial class ObjectBodyResult : IResult, IStatusCodeHttpResult
         }
         try
         {
-            await PipeCopy.CopyAsync(_stream, httpContext.Response.BodyWriter, SegmentSize, httpContext.RequestAborted, MaxSegmentSize);
+            await PipeCopy.CopyAsync(_stream, httpContext.Response.BodyWriter, SegmentSize, httpContext.RequestAborted, LargeSegments);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException && !httpContext.RequestAborted.IsCancellationRequested)
         {
