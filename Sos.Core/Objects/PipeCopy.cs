@@ -25,7 +25,8 @@ public static class PipeCopy
         var taken = 0L;
         while (true)
         {
-            var extra = budget is null ? 0 : (int)Math.Min(Math.Max(taken - segmentSize, 0), Math.Max(budget.MaxSegmentSize - segmentSize, 0));
+            // What this segment may hold beyond the first size: as much as the reader took, up to the largest.
+            var extra = budget is null ? 0 : (int)Math.Clamp(taken - segmentSize, 0, Math.Max(budget.MaxSegmentSize - segmentSize, 0));
             if (extra > 0 && !budget!.TryTake(extra))
             {
                 extra = 0;
