@@ -52,7 +52,10 @@ public static class PipeCopy
             }
             finally
             {
-                budget?.Return(extra);
+                if (extra > 0)
+                {
+                    budget!.Return(extra);
+                }
             }
         }
     }
