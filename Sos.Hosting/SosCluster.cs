@@ -105,7 +105,8 @@ internal sealed class SosCluster(IDistributedApplicationBuilder builder)
             .WithExternalHttpEndpoints()
             .WithEnvironment("Sos__InternalToken", InternalToken)
             .WithHttpHealthCheck(HealthPath)
-            .WithEnvironment(WriteBlobServerSettings);
+            .WithEnvironment(WriteBlobServerSettings)
+            .WithEnvironment(WriteBlobVolumes);
 
         // Locally the replicator runs on an interval; published, it is one pass for a scheduler to start
         // (Kubernetes CronJob, Container Apps job). It alone may remove copies: it gets the replicator
@@ -257,6 +258,23 @@ internal sealed class SosCluster(IDistributedApplicationBuilder builder)
     /// (those elsewhere counted after the local ones) is in zone <c>zone{N % ZoneCount}</c>;
     /// every service gets the same map, so all agree on placement.
     /// </summary>
+    /// <summary>
+    /// Run locally, every blob server's directory is on this machine: the download API reads large
+    /// copies from there (read-only, checked as the server checks them) instead of through the
+    /// server. Published, each server has a volume of its own, and reads go through the servers.
+    /// </summary>
+    private void WriteBlobVolumes(EnvironmentCallbackContext context)
+    {
+        if (IsPublishMode)
+        {
+            return;
+        }
+        foreach (var blob in BlobServers)
+        {
+            context.EnvironmentVariables[$"Sos__Volumes__{blob.Resource.Name}"] = Path.Combine(DataDirectory, blob.Resource.Name);
+        }
+    }
+
     private void WriteBlobServerSettings(EnvironmentCallbackContext context)
     {
         var environment = context.EnvironmentVariables;

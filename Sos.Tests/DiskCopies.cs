@@ -1,5 +1,5 @@
-using Sos.BlobServer.Storage;
 using Sos.BlobServer.Storage.SmallObjects;
+using Sos.Core.Storage;
 
 namespace Sos.Tests;
 

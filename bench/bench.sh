@@ -120,7 +120,7 @@ start_system() {
   done
   local common=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning)
   local max=$(( (BIG_MIB + 64) * 1024 * 1024 ))
-  local servers=()
+  local servers=() volumes=()
   for i in 0 1 2; do
     local port=$((BASE_PORT + 2 + i))
     mkdir -p "$WORK/blob$i"
@@ -128,17 +128,19 @@ start_system() {
       dotnet "$REPO/Sos.BlobServer/bin/Release/net10.0/Sos.BlobServer.dll" --urls "http://127.0.0.1:$port" >"$WORK/blob$i.log" 2>&1 &
     PIDS[blob$i]=$!
     servers+=("Sos__BlobServers__$i=blob$i=http://127.0.0.1:$port")
+    # As the AppHost wires a cluster on one machine: the download APIs may read the servers' directories.
+    volumes+=("Sos__Volumes__blob$i=$WORK/blob$i")
   done
   mkdir -p "$WORK/spool"
   env "${common[@]}" "${servers[@]}" Upload__MaxObjectBytes=$max Upload__SpoolDirectory="$WORK/spool" \
     dotnet "$REPO/Sos.UploadApi/bin/Release/net10.0/Sos.UploadApi.dll" --urls "http://127.0.0.1:$BASE_PORT" >"$WORK/upload.log" 2>&1 &
   PIDS[upload]=$!
-  env "${common[@]}" "${servers[@]}" \
+  env "${common[@]}" "${servers[@]}" "${volumes[@]}" \
     dotnet "$REPO/Sos.DownloadApi/bin/Release/net10.0/Sos.DownloadApi.dll" --urls "http://127.0.0.1:$((BASE_PORT + 1))" >"$WORK/download.log" 2>&1 &
   PIDS[download]=$!
   # Download step: a second download API with its hot-object cache off, so that 4 KiB downloads
   # are also measured as a cache miss each (every one read from a blob server and checked).
-  env "${common[@]}" "${servers[@]}" Download__Cache__MaxBytes=0 \
+  env "${common[@]}" "${servers[@]}" "${volumes[@]}" Download__Cache__MaxBytes=0 \
     dotnet "$REPO/Sos.DownloadApi/bin/Release/net10.0/Sos.DownloadApi.dll" --urls "http://127.0.0.1:$((BASE_PORT + 5))" >"$WORK/download-nocache.log" 2>&1 &
   PIDS[download_nocache]=$!
   NOCACHE_URL="http://127.0.0.1:$((BASE_PORT + 5))"

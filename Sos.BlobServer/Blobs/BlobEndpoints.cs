@@ -5,6 +5,7 @@ using Sos.BlobServer.Security;
 using Sos.BlobServer.Storage;
 using Sos.Core.BlobServers;
 using Sos.Core.Objects;
+using Sos.Core.Storage;
 using Sos.Core.Time;
 
 namespace Sos.BlobServer.Blobs;
@@ -207,7 +208,11 @@ public static class BlobEndpoints
         if (blob.Chunks is { } chunks)
         {
             var read = StoredBlob.IdentityOf(file);
-            bytes = new ChunkVerifyingStream(file, objectId, chunks, () => store.Quarantine(objectId, read));
+            bytes = new ChunkVerifyingStream(file, objectId, chunks, _ =>
+            {
+                store.Quarantine(objectId, read);
+                return Task.CompletedTask;
+            });
         }
         return TypedResults.Stream(bytes, contentType, lastModified: blob.LastModified,
             entityTag: new EntityTagHeaderValue($"\"{id}\""), enableRangeProcessing: true);

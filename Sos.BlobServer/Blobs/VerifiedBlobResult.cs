@@ -2,6 +2,7 @@ using Microsoft.Net.Http.Headers;
 using Sos.BlobServer.Storage;
 using Sos.Core.BlobServers;
 using Sos.Core.Objects;
+using Sos.Core.Storage;
 
 namespace Sos.BlobServer.Blobs;
 

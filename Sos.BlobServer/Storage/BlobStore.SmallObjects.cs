@@ -1,5 +1,6 @@
 using Sos.BlobServer.Storage.SmallObjects;
 using Sos.Core.Objects;
+using Sos.Core.Storage;
 using Sos.Core.Time;
 
 namespace Sos.BlobServer.Storage;

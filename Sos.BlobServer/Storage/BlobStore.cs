@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Sos.BlobServer.Storage.SmallObjects;
 using Sos.Core.Objects;
+using Sos.Core.Storage;
 using Sos.Core.Time;
 
 namespace Sos.BlobServer.Storage;
@@ -22,11 +23,10 @@ namespace Sos.BlobServer.Storage;
 /// </summary>
 public sealed partial class BlobStore : IDisposable
 {
-    internal const string MetadataSuffix = ".meta";
+    internal const string MetadataSuffix = StoreLayout.MetadataSuffix;
     private const string TempFolder = ".tmp";
     private const string QuarantineFolder = ".quarantine";
     private const string TrashFolder = ".trash";
-    private const string TombstoneFolder = ".tombstones";
     private const string LogFolder = ".log";
     private const int ReadAttempts = 3;
     private const int CheckBufferSize = 1024 * 1024;
@@ -60,10 +60,10 @@ public sealed partial class BlobStore : IDisposable
         _logger = logger;
         _time = time;
         _flushDirectory = flushDirectory;
-        _tombstones = Path.Combine(_root, TombstoneFolder);
+        _tombstones = Path.Combine(_root, StoreLayout.TombstoneFolder);
         Clock = new HybridClock(time);
         CreateDurably(_temp);
-        if (ShardLayout.MoveEarlierLayout(_root, CreateDurably, _flushDirectory) is > 0 and var moved)
+        if (EarlierLayout.Move(_root, CreateDurably, _flushDirectory) is > 0 and var moved)
         {
             LogMovedLayout(_logger, moved);
         }
@@ -495,7 +495,7 @@ public sealed partial class BlobStore : IDisposable
         return Clock.Now();
     }
 
-    private string TombstonePath(ObjectId id) => Path.Combine(_tombstones, id.ToString());
+    private string TombstonePath(ObjectId id) => StoreLayout.TombstonePath(_root, id);
 
     /// <summary>
     /// Re-reads a copy whole: its bytes against its id and its metadata against its checksum. A
@@ -522,7 +522,7 @@ public sealed partial class BlobStore : IDisposable
             }
             await using (file)
             {
-                var read = Libc.IdentityOf(file.SafeFileHandle);
+                var read = FileIdentity.Of(file.SafeFileHandle);
                 string reason;
                 long size = 0;
                 try
@@ -589,7 +589,7 @@ public sealed partial class BlobStore : IDisposable
         CreateDurably(Path.GetDirectoryName(target)!);
         lock (StagedBlob.SwapLock)
         {
-            if (read is not null && Libc.IdentityOf(data) != read)
+            if (read is not null && FileIdentity.Of(data) != read)
             {
                 LogNotQuarantined(_logger, id);
                 return false;
@@ -741,10 +741,7 @@ public sealed partial class BlobStore : IDisposable
     /// <summary>Free bytes on the disk that holds the store.</summary>
     public long FreeBytes() => new DriveInfo(_root).AvailableFreeSpace;
 
-    internal string DataPath(ObjectId id)
-    {
-        return Path.Combine(_root, ShardLayout.RelativePath(id));
-    }
+    internal string DataPath(ObjectId id) => StoreLayout.DataPath(_root, id);
 
     /// <summary>
     /// Shard directories found at start are trusted once their parents are flushed: a directory
@@ -850,7 +847,7 @@ public sealed partial class BlobStore : IDisposable
         var metadata = DataPath(id) + MetadataSuffix;
         lock (StagedBlob.SwapLock)
         {
-            if (metadataRead is not null && Libc.IdentityOf(metadata) != metadataRead)
+            if (metadataRead is not null && FileIdentity.Of(metadata) != metadataRead)
             {
                 return false; // a write replaced it meanwhile
             }

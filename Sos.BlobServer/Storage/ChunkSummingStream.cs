@@ -1,4 +1,5 @@
 using Sos.Core.Files;
+using Sos.Core.Storage;
 
 namespace Sos.BlobServer.Storage;
 

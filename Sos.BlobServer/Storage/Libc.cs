@@ -4,16 +4,12 @@ using Microsoft.Win32.SafeHandles;
 namespace Sos.BlobServer.Storage;
 
 /// <summary>
-/// The few libc calls .NET has no API for: flushing a directory or a whole file system, telling
-/// which file (device and inode) a path or an open handle is, and a rename with no checks around it.
+/// The few libc calls .NET has no API for: flushing a directory or a whole file system, and a
+/// rename with no checks around it.
 /// </summary>
 internal static partial class Libc
 {
     private const int ReadOnly = 0; // O_RDONLY
-    private const int CurrentDirectory = -100; // AT_FDCWD
-    private const int EmptyPath = 0x1000; // AT_EMPTY_PATH: statx of the descriptor itself
-    private const uint BasicStats = 0x7ff; // STATX_BASIC_STATS
-    private const int StatxSize = 256; // sizeof(struct statx), the same on every architecture
 
     /// <summary>A read-only descriptor of a directory, which is all fsync and syncfs need.</summary>
     public static int OpenDirectory(string path)
@@ -33,45 +29,6 @@ internal static partial class Libc
         {
             throw new IOException($"{what} failed (errno {Marshal.GetLastPInvokeError()}).");
         }
-    }
-
-    /// <summary>The file an open handle reads, or null where that cannot be told (not Linux).</summary>
-    public static FileIdentity? IdentityOf(SafeFileHandle handle)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-        var added = false;
-        handle.DangerousAddRef(ref added);
-        try
-        {
-            return Statx((int)handle.DangerousGetHandle(), "", EmptyPath, out var identity) ? identity : null;
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
-    }
-
-    /// <summary>The file a path names now, null when there is none (or where that cannot be told).</summary>
-    public static FileIdentity? IdentityOf(string path) =>
-        OperatingSystem.IsLinux() && Statx(CurrentDirectory, path, 0, out var identity) ? identity : null;
-
-    private static unsafe bool Statx(int directory, string path, int flags, out FileIdentity identity)
-    {
-        // struct statx: stx_ino at byte 32, stx_dev_major and stx_dev_minor at 136 and 140.
-        var buffer = stackalloc byte[StatxSize];
-        if (StatxCall(directory, path, flags, BasicStats, buffer) != 0)
-        {
-            identity = default;
-            return false;
-        }
-        identity = new FileIdentity(*(uint*)(buffer + 136), *(uint*)(buffer + 140), *(ulong*)(buffer + 32));
-        return true;
     }
 
     /// <summary>
@@ -102,9 +59,6 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int StatxCall(int directory, string path, int flags, uint mask, byte* buffer);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     public static partial int Fsync(int fd);

@@ -1,3 +1,5 @@
+using Sos.Core.Storage;
+
 namespace Sos.BlobServer.Storage;
 
 /// <summary>

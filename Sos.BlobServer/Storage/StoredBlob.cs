@@ -1,5 +1,6 @@
 using Sos.BlobServer.Storage.SmallObjects;
 using Sos.Core.Objects;
+using Sos.Core.Storage;
 using Sos.Core.Time;
 
 namespace Sos.BlobServer.Storage;
@@ -54,5 +55,5 @@ public sealed class StoredBlob
             FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
 
     /// <summary>Which file an open read holds, so that only that file is quarantined if it proves bad.</summary>
-    public static FileIdentity? IdentityOf(FileStream file) => Libc.IdentityOf(file.SafeFileHandle);
+    public static FileIdentity? IdentityOf(FileStream file) => FileIdentity.Of(file.SafeFileHandle);
 }

@@ -10,10 +10,12 @@ public sealed class BlobCluster
     public BlobCluster(IOptions<BlobClusterOptions> options)
     {
         var zones = options.Value.Zones;
+        var volumes = options.Value.Volumes;
         Servers = [.. options.Value.BlobServers
             .Select(BlobServer.Parse)
             .DistinctBy(server => server.Name)
-            .Select(server => zones.TryGetValue(server.Name, out var zone) ? server with { Zone = zone } : server)];
+            .Select(server => zones.TryGetValue(server.Name, out var zone) ? server with { Zone = zone } : server)
+            .Select(server => volumes.TryGetValue(server.Name, out var volume) ? server with { Volume = volume } : server)];
         MinCopies = options.Value.MinCopies;
     }
 

@@ -20,6 +20,15 @@ public sealed class BlobClusterOptions
     /// </summary>
     public Dictionary<string, string> Zones { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Optional: server name to that server's data directory, where this process can read it (on
+    /// the same machine, or a volume mounted read-only). Whole and range reads of copies that are
+    /// files of their own then come from the disk, checked chunk by chunk as the server would,
+    /// instead of through the server; everything else, and any copy that is not plainly there
+    /// and intact, still goes through the server.
+    /// </summary>
+    public Dictionary<string, string> Volumes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>How many durable copies an object must have: the upload's write quorum and the replicator's goal.</summary>
     [Range(1, 16)]
     public int MinCopies { get; set; } = 2;

@@ -551,12 +551,8 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     }
 
     /// <summary>A held copy as its HEAD would describe it: only <c>X-</c> metadata is taken, as from headers.</summary>
-    private static ObjectInfo InfoOf(HeldCopy copy)
-    {
-        var metadata = ObjectMetadata.FromHeaders((copy.Metadata ?? new Dictionary<string, string>())
-            .Select(entry => KeyValuePair.Create(entry.Key, new Microsoft.Extensions.Primitives.StringValues(entry.Value))));
-        return new ObjectInfo(copy.Size, copy.LastModified, metadata, HybridTimestamp.TryParse(copy.Stamp, out var stamp) ? stamp : null);
-    }
+    private static ObjectInfo InfoOf(HeldCopy copy) =>
+        new(copy.Size, copy.LastModified, ObjectMetadata.FromStored(copy.Metadata), HybridTimestamp.TryParse(copy.Stamp, out var stamp) ? stamp : null);
 
     /// <summary>The copy's headers (HEAD), or null when the server has none.</summary>
     private async Task<ObjectInfo?> PresenceOnAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken) =>
@@ -591,6 +587,10 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
 
     private async Task<ObjectRead?> ReadOnAsync(BlobServer server, ObjectId id, ByteRange? range, int checkFirstMaxBytes, CancellationToken cancellationToken)
     {
+        if (server.Volume is { } volume && await ReadFromVolumeAsync(server, volume, id, range, checkFirstMaxBytes, cancellationToken) is { } local)
+        {
+            return local;
+        }
         var response = await GetAsync(server, id, range, cancellationToken);
         try
         {

@@ -5,4 +5,7 @@ public sealed class CorruptCopyException(ObjectId id, string reason)
     : IOException($"The copy of {id} is not good: {reason}.")
 {
     public ObjectId Id { get; } = id;
+
+    /// <summary>Where in the copy the bytes found bad begin, when the check that failed knows.</summary>
+    public long? Offset { get; init; }
 }

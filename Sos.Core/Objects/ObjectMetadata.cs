@@ -32,6 +32,10 @@ public static class ObjectMetadata
         return metadata;
     }
 
+    /// <summary>Picks the metadata out of what a copy keeps with it, by the same rules as <see cref="FromHeaders"/>.</summary>
+    public static Dictionary<string, string> FromStored(IReadOnlyDictionary<string, string>? stored) =>
+        FromHeaders((stored ?? CreateEmpty()).Select(entry => KeyValuePair.Create(entry.Key, new StringValues(entry.Value))));
+
     /// <summary>
     /// Whether a header is kept as metadata (<see cref="MetadataRules.IsStored"/>): every <c>X-</c>
     /// header except those that describe the request rather than the object (<c>X-Real-Ip</c>, the

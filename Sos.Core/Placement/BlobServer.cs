@@ -14,6 +14,9 @@ public sealed record BlobServer(string Name, Uri BaseAddress)
     /// </summary>
     public string? Zone { get; init; }
 
+    /// <summary>The server's data directory as this process can read it, if it can (see <see cref="BlobServers.BlobClusterOptions.Volumes"/>).</summary>
+    public string? Volume { get; init; }
+
     /// <summary>
     /// Parses <c>http://host[:port]</c>, <c>host[:port]</c>, or <c>name=http://host:port</c>: the
     /// last names a server reached at another address (say from outside Aspire, where blob0

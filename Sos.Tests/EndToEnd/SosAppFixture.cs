@@ -4,7 +4,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Sos.BlobServer.Storage;
+using Sos.Core.Storage;
 using Sos.Tests.Telemetry;
 
 namespace Sos.Tests.EndToEnd;

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Sos.BlobServer.Storage;
+using Sos.Core.Storage;
 
 namespace Sos.Tests.Http;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Sos.BlobServer.Storage;
 using Sos.Core.BlobServers;
+using Sos.Core.Storage;
 using Sos.DownloadApi.Fetch;
 using Sos.UploadApi.Uploads;
 
@@ -97,15 +98,22 @@ public class InProcessSos : IAsyncLifetime
     /// <summary>
     /// Starts one more download API over the same blob servers, with its cache limited to
     /// <paramref name="cacheMaxBytes"/> (0: off) and entries rechecked after <paramref name="recheckAfter"/>
-    /// (null: the default), and returns a client of it. It stops with the cluster.
+    /// (null: the default), and returns a client of it. It stops with the cluster. With
+    /// <paramref name="readVolumes"/>, it is told each server's data directory, as the AppHost
+    /// tells it when it runs the cluster on one machine.
     /// </summary>
-    public async Task<HttpClient> StartDownloadApiAsync(long cacheMaxBytes, TimeSpan? recheckAfter = null)
+    public async Task<HttpClient> StartDownloadApiAsync(long cacheMaxBytes, TimeSpan? recheckAfter = null, bool readVolumes = false)
     {
-        var address = await Start<ObjectCacheOptions>(new Dictionary<string, string?>(ClusterSettings())
+        var settings = new Dictionary<string, string?>(ClusterSettings())
         {
             ["Download:Cache:MaxBytes"] = cacheMaxBytes.ToString(CultureInfo.InvariantCulture),
             ["Download:Cache:RecheckAfter"] = recheckAfter?.ToString("c", CultureInfo.InvariantCulture),
-        });
+        };
+        for (var i = 0; readVolumes && i < BlobServerCount; i++)
+        {
+            settings[$"Sos:Volumes:blob{i}"] = BlobRoot(i);
+        }
+        var address = await Start<ObjectCacheOptions>(settings);
         return new HttpClient { BaseAddress = address };
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sos.BlobServer.Storage;
 using Sos.Core.Objects;
+using Sos.Core.Storage;
 using Sos.Core.Time;
 
 namespace Sos.Tests.Unit;

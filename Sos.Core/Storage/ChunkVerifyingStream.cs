@@ -1,15 +1,16 @@
 using System.Buffers;
 using Sos.Core.Objects;
 
-namespace Sos.BlobServer.Storage;
+namespace Sos.Core.Storage;
 
 /// <summary>
-/// Reads a copy (seekable, so ranges can be served) one whole chunk at a time and checks each
-/// chunk against the sum recorded when the copy was written before handing out any of its bytes.
-/// A chunk that does not match calls <paramref name="onCorrupt"/> (which quarantines the copy)
-/// and throws <see cref="CorruptCopyException"/>: the response is cut short, never completed.
+/// Reads a copy (seekable, so ranges can be served) in whole chunks and checks each chunk against
+/// the sum recorded when the copy was written before handing out any of its bytes. A read of whole
+/// chunks goes straight into the caller's memory; a smaller one is served from one chunk kept here.
+/// A chunk that does not match awaits <paramref name="onCorrupt"/> (which has the copy
+/// quarantined) and throws <see cref="CorruptCopyException"/>: the response is cut short, never completed.
 /// </summary>
-internal sealed class ChunkVerifyingStream(FileStream file, ObjectId id, ChunkSums sums, Action onCorrupt) : Stream
+public sealed class ChunkVerifyingStream(FileStream file, ObjectId id, ChunkSums sums, Func<CorruptCopyException, Task> onCorrupt) : Stream
 {
     private readonly VerifiedChunkReader _reader = new(file.SafeFileHandle, id, sums);
     private byte[]? _chunk = ArrayPool<byte>.Shared.Rent(ChunkSums.ChunkSize);
@@ -39,6 +40,13 @@ internal sealed class ChunkVerifyingStream(FileStream file, ObjectId id, ChunkSu
             return 0;
         }
         var index = (int)(_position / ChunkSums.ChunkSize);
+        if (index != _loaded && _position % ChunkSums.ChunkSize == 0 && (buffer.Length >= ChunkSums.ChunkSize || buffer.Length >= sums.Length - _position))
+        {
+            // Whole chunks fit: read and checked straight in the caller's memory, not copied from the chunk buffer.
+            var direct = await CheckedAsync(() => _reader.ReadAsync(_position, buffer, cancellationToken));
+            _position += direct;
+            return direct;
+        }
         if (index != _loaded)
         {
             await LoadAsync(chunk, index, cancellationToken);
@@ -49,6 +57,14 @@ internal sealed class ChunkVerifyingStream(FileStream file, ObjectId id, ChunkSu
         _position += count;
         return count;
     }
+
+    /// <summary>
+    /// Reads and checks the chunk at the current position now, so that a copy that starts bad is
+    /// found before anything is answered from it; the next read is served from that chunk.
+    /// </summary>
+    public Task CheckAheadAsync(CancellationToken cancellationToken) =>
+        _position >= sums.Length ? Task.CompletedTask
+            : LoadAsync(_chunk ?? throw new ObjectDisposedException(nameof(ChunkVerifyingStream)), (int)(_position / ChunkSums.ChunkSize), cancellationToken);
 
     public override int Read(byte[] buffer, int offset, int count) =>
         ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
@@ -91,15 +107,20 @@ internal sealed class ChunkVerifyingStream(FileStream file, ObjectId id, ChunkSu
     private async Task LoadAsync(byte[] chunk, int index, CancellationToken cancellationToken)
     {
         _loaded = -1;
+        _loadedLength = await CheckedAsync(() => _reader.ReadAsync((long)index * ChunkSums.ChunkSize, chunk.AsMemory(0, ChunkSums.ChunkSize), cancellationToken));
+        _loaded = index;
+    }
+
+    private async ValueTask<int> CheckedAsync(Func<ValueTask<int>> read)
+    {
         try
         {
-            _loadedLength = await _reader.ReadAsync((long)index * ChunkSums.ChunkSize, chunk.AsMemory(0, ChunkSums.ChunkSize), cancellationToken);
+            return await read();
         }
-        catch (CorruptCopyException)
+        catch (CorruptCopyException ex)
         {
-            onCorrupt();
+            await onCorrupt(ex);
             throw;
         }
-        _loaded = index;
     }
 }

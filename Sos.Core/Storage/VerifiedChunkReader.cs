@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using Sos.Core.Objects;
 
-namespace Sos.BlobServer.Storage;
+namespace Sos.Core.Storage;
 
 /// <summary>
 /// Reads whole chunks of a copy straight into the caller's memory and checks each one against the
@@ -10,7 +10,7 @@ namespace Sos.BlobServer.Storage;
 /// many chunks a read takes. A chunk that does not match, or a file whose length changed, throws
 /// <see cref="CorruptCopyException"/>; quarantining the copy is the caller's part.
 /// </summary>
-internal sealed class VerifiedChunkReader(SafeFileHandle file, ObjectId id, ChunkSums sums)
+public sealed class VerifiedChunkReader(SafeFileHandle file, ObjectId id, ChunkSums sums)
 {
     public long Length => sums.Length;
 
@@ -49,7 +49,7 @@ internal sealed class VerifiedChunkReader(SafeFileHandle file, ObjectId id, Chun
         // Shorter or longer than when it was written: rewritten or truncated in place, not a good copy.
         if (read < length || RandomAccess.GetLength(file) != sums.Length)
         {
-            throw new CorruptCopyException(id, $"{RandomAccess.GetLength(file)} bytes, not the {sums.Length} written");
+            throw new CorruptCopyException(id, $"{RandomAccess.GetLength(file)} bytes, not the {sums.Length} written") { Offset = offset };
         }
         var first = (int)(offset / ChunkSums.ChunkSize);
         var bytes = destination.Span[..length];
@@ -58,7 +58,10 @@ internal sealed class VerifiedChunkReader(SafeFileHandle file, ObjectId id, Chun
             var chunk = bytes[..Math.Min(ChunkSums.ChunkSize, bytes.Length)];
             if (!sums.Matches(first + index, chunk))
             {
-                throw new CorruptCopyException(id, $"chunk {first + index} does not match the checksum recorded when it was written");
+                throw new CorruptCopyException(id, $"chunk {first + index} does not match the checksum recorded when it was written")
+                {
+                    Offset = (long)(first + index) * ChunkSums.ChunkSize,
+                };
             }
             bytes = bytes[chunk.Length..];
         }

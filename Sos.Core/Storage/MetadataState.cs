@@ -1,7 +1,7 @@
-namespace Sos.BlobServer.Storage;
+namespace Sos.Core.Storage;
 
 /// <summary>A <c>.meta</c> that is not there (no metadata), whole, or damaged.</summary>
-internal enum MetadataState
+public enum MetadataState
 {
     Missing,
     Intact,

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
 
-namespace Sos.BlobServer.Storage;
+namespace Sos.Core.Storage;
 
 /// <summary>
 /// A fast checksum (XxHash3, 64 bits) of every 64 KiB chunk of a copy, recorded when the copy is

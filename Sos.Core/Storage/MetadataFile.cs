@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Sos.Core.Objects;
 
-namespace Sos.BlobServer.Storage;
+namespace Sos.Core.Storage;
 
 /// <summary>
 /// A copy's <c>.meta</c>: a header line <c>sos-meta-2 &lt;sha-256 of the rest, hex&gt;</c>, a line
@@ -13,7 +13,7 @@ namespace Sos.BlobServer.Storage;
 /// (checksum, no chunk sums) and bare JSON (written before checksums, accepted when it parses,
 /// since nothing else can be known about it).
 /// </summary>
-internal static class MetadataFile
+public static class MetadataFile
 {
     private const string Header = "sos-meta-2 ";
     private const string HeaderWithoutChunks = "sos-meta-1 ";
@@ -63,7 +63,7 @@ internal static class MetadataFile
         }
         using (file)
         {
-            var identity = Libc.IdentityOf(file.SafeFileHandle);
+            var identity = FileIdentity.Of(file.SafeFileHandle);
             try
             {
                 if (file.Length > MaxBytes)
