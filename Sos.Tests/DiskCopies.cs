@@ -1,4 +1,3 @@
-using Sos.BlobServer.Storage.SmallObjects;
 using Sos.Core.Storage;
 
 namespace Sos.Tests;

@@ -27,7 +27,6 @@ public sealed partial class BlobStore : IDisposable
     private const string TempFolder = ".tmp";
     private const string QuarantineFolder = ".quarantine";
     private const string TrashFolder = ".trash";
-    private const string LogFolder = ".log";
     private const int ReadAttempts = 3;
     private const int CheckBufferSize = 1024 * 1024;
     private static readonly TimeSpan ReadRetryDelay = TimeSpan.FromSeconds(1);
@@ -70,7 +69,7 @@ public sealed partial class BlobStore : IDisposable
         TrustExistingShards();
         RemoveAbandonedTempFiles();
         Identity = StoreIdentity.LoadOrCreate(_root);
-        var log = Path.Combine(_root, LogFolder);
+        var log = Path.Combine(_root, StoreLayout.LogFolder);
         CreateDurably(log);
         _log = new SmallObjectLog(log, _options.LogSegmentBytes, logger);
     }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
@@ -8,9 +10,10 @@ namespace Sos.Core.Cluster;
 
 /// <summary>
 /// Reads from a server's data directory where this process can read it (the whole cluster on one
-/// machine): a large object then passes from the page cache through one process instead of two,
-/// and costs its server nothing. The copy is checked chunk by chunk against the sums recorded when
-/// it was written, as the server checks what it sends; anything else goes through the server.
+/// machine): a read then costs a file read instead of an exchange with the server, and a large
+/// object passes from the page cache through one process instead of two. What is read is checked
+/// as the server checks what it sends (a log record against its sums, a file chunk by chunk
+/// against the sums recorded when it was written); anything else goes through the server.
 /// </summary>
 public sealed partial class ClusterClient
 {
@@ -18,28 +21,73 @@ public sealed partial class ClusterClient
     private static readonly TimeSpan ChunkCheckTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// A whole or range read of a copy that is a file of its own, from the server's volume; null
-    /// when the server must answer it (see <see cref="VolumeCopy"/>), and for a whole read of a small
-    /// object, which is read through the server and checked against its id before it is answered.
-    /// The first chunk is checked before the answer, as the server checks it before its headers go
-    /// out: a copy that starts bad is quarantined by its server, which is then asked as usual.
+    /// A whole or range read from the server's volume: its small-object log first, then a copy that
+    /// is a file of its own, as the server looks. Null when the server must answer it: an id it
+    /// recorded a delete of (it weighs the delete against the copy), a copy not found or not intact
+    /// here (see <see cref="LogFollower"/> and <see cref="VolumeCopy"/>), and a whole read of a
+    /// small copy that is a file (it is read through the server and checked against its id).
     /// </summary>
     private async Task<ObjectRead?> ReadFromVolumeAsync(BlobServer server, string volume, ObjectId id, ByteRange? range, int checkFirstMaxBytes, CancellationToken cancellationToken)
     {
-        VolumeCopy? copy;
         try
         {
-            copy = VolumeCopy.TryOpen(volume, id);
+            if (File.Exists(StoreLayout.TombstonePath(volume, id)))
+            {
+                return null;
+            }
+            if (volumeLogs?.Of(server)?.Find(id) is { } logged)
+            {
+                return FromLog(server, id, logged, range, checkFirstMaxBytes);
+            }
+            return VolumeCopy.TryOpen(volume, id) is { } copy ? await FromFileAsync(server, id, copy, range, checkFirstMaxBytes, cancellationToken) : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             LogVolumeUnreadable(logger, id, server.Name, ex.Message);
             return null;
         }
-        if (copy is null)
+    }
+
+    /// <summary>
+    /// A copy from the log, whose record passed its sums: a whole read up to
+    /// <paramref name="checkFirstMaxBytes"/> is also checked against its id, as one through the server
+    /// would be. Null (the server is asked) when its metadata is damaged or its bytes are not the id's.
+    /// </summary>
+    private static ObjectRead? FromLog(BlobServer server, ObjectId id, LoggedCopyRead logged, ByteRange? range, int checkFirstMaxBytes)
+    {
+        if (MetadataFile.FromBytes(logged.Metadata.Span) is not { State: MetadataState.Intact } metadata)
         {
             return null;
         }
+        var data = logged.Data;
+        var info = new ObjectInfo(data.Length, logged.Stamp.Time, ObjectMetadata.FromStored(metadata.Metadata), logged.Stamp);
+        Activity.Current?.SetTag("sos.blob.volume", true);
+        if (range is { } asked)
+        {
+            return asked.Within(data.Length) is { } part
+                ? ObjectRead.Partial(server, info, part, StreamOf(data.Slice((int)part.Offset, (int)part.Count)), owner: null)
+                : ObjectRead.Unsatisfiable(server, info);
+        }
+        if (data.Length > checkFirstMaxBytes)
+        {
+            return ObjectRead.Whole(server, info, StreamOf(data), owner: null);
+        }
+        if (ObjectId.Of(data.Span) != id)
+        {
+            return null;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
+        data.CopyTo(buffer);
+        return ObjectRead.Checked(server, info, new PooledBytesStream(buffer, data.Length, rest: null));
+    }
+
+    /// <summary>
+    /// A copy that is a file of its own: the first chunk asked for is checked before the answer, as
+    /// the server checks it before its headers go out, so a copy that starts bad is quarantined by its
+    /// server, which is then asked as usual.
+    /// </summary>
+    private async Task<ObjectRead?> FromFileAsync(BlobServer server, ObjectId id, VolumeCopy copy, ByteRange? range, int checkFirstMaxBytes, CancellationToken cancellationToken)
+    {
         if (range is null && copy.Chunks.Length <= checkFirstMaxBytes)
         {
             copy.File.Dispose();
@@ -66,6 +114,9 @@ public sealed partial class ClusterClient
             ? ObjectRead.Whole(server, copy.Info, body, owner: null)
             : ObjectRead.Partial(server, copy.Info, wanted, new SliceStream(body, 0, wanted.Count), owner: null);
     }
+
+    private static MemoryStream StreamOf(ReadOnlyMemory<byte> bytes) =>
+        MemoryMarshal.TryGetArray(bytes, out var array) ? new MemoryStream(array.Array!, array.Offset, array.Count, writable: false) : new MemoryStream(bytes.ToArray(), writable: false);
 
     /// <summary>
     /// A chunk read from a server's volume did not match its sum: the server reads that chunk

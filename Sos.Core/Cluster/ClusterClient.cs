@@ -22,7 +22,7 @@ namespace Sos.Core.Cluster;
 /// every request is counted and logged here (attempts at Debug, failures at Warning). Every copy
 /// written carries a hybrid-clock timestamp, which orders it against deletes (tombstones).
 /// </summary>
-public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, ILogger<ClusterClient> logger, HybridClock? clock = null, BatchedRequests? batches = null)
+public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, ILogger<ClusterClient> logger, HybridClock? clock = null, BatchedRequests? batches = null, VolumeLogs? volumeLogs = null)
 {
     /// <summary>How long a batched presence question may take before its server counts as failed.</summary>
     private static readonly TimeSpan PresenceTimeout = TimeSpan.FromSeconds(10);

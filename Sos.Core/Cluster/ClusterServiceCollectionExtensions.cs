@@ -1,8 +1,8 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
-using Polly.Telemetry;
 using Polly;
+using Polly.Telemetry;
 using Sos.Core.BlobServers;
 using Sos.Core.Configuration;
 
@@ -32,6 +32,8 @@ public static class ClusterServiceCollectionExtensions
         services.TryAddSingleton<BlobCluster>();
         // One set of batched presence questions and copy writes per process, shared by every request's client.
         services.TryAddSingleton<BatchedRequests>();
+        // One follower of each readable server's small-object log per process (see BlobClusterOptions.Volumes).
+        services.TryAddSingleton<VolumeLogs>();
         // One clock per process, so that its timestamps never repeat or go back.
         services.TryAddSingleton(provider => new Time.HybridClock(provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddOptions<InternalTokenOptions>().BindConfiguration(InternalTokenOptions.SectionName);

@@ -9,18 +9,14 @@ namespace Sos.Core.Cluster;
 /// <see cref="Placement.BlobServer.Volume"/>), read-only: what the server would answer, without the
 /// hop through it. Only a copy that is plainly there and intact is opened this way. Null means the
 /// server must be asked: for a copy that is not here as a file (it may be in the server's
-/// small-object log, or gone), one the server recorded a delete of (it weighs the delete against
-/// the copy), and one whose metadata is missing, damaged or without chunk sums (it quarantines
-/// what is damaged, and checks old copies against their id).
+/// small-object log, or gone), and one whose metadata is missing, damaged or without chunk sums
+/// (it quarantines what is damaged, and checks old copies against their id). The caller has
+/// already left an id the server recorded a delete of to the server.
 /// </summary>
 internal sealed record VolumeCopy(ObjectInfo Info, FileStream File, ChunkSums Chunks)
 {
     public static VolumeCopy? TryOpen(string volume, ObjectId id)
     {
-        if (System.IO.File.Exists(StoreLayout.TombstonePath(volume, id)))
-        {
-            return null;
-        }
         var path = StoreLayout.DataPath(volume, id);
         FileStream file;
         try

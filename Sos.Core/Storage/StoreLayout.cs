@@ -1,10 +1,12 @@
+using System.Globalization;
 using Sos.Core.Objects;
 
 namespace Sos.Core.Storage;
 
 /// <summary>
-/// Where a blob server keeps a copy that is a file of its own and a delete it recorded, below its
-/// root: what the server writes and what anyone given its volume read-only can read.
+/// Where a blob server keeps its copies (files of their own, and the small-object log) and the
+/// deletes it recorded, below its root: what the server writes, and what anyone given its volume
+/// read-only can read.
 /// </summary>
 public static class StoreLayout
 {
@@ -13,6 +15,41 @@ public static class StoreLayout
 
     /// <summary>The folder of tombstones: one file per deleted id, named by the id, holding the delete's timestamp.</summary>
     public const string TombstoneFolder = ".tombstones";
+
+    /// <summary>The folder of the small-object log: segments <c>000001.log</c>, … of records (see <see cref="LogRecord"/>).</summary>
+    public const string LogFolder = ".log";
+
+    /// <summary>The suffix of a log segment's file.</summary>
+    public const string SegmentSuffix = ".log";
+
+    /// <summary>
+    /// In the log's folder, the records a stopped log took out of service without a durable removal
+    /// (one "segment offset" a line): a reader of the log must pass over them.
+    /// </summary>
+    public const string ForgottenFile = "forgotten";
+
+    /// <summary>The path of log segment <paramref name="number"/> in the log's folder.</summary>
+    public static string SegmentPath(string logDirectory, int number) =>
+        Path.Combine(logDirectory, number.ToString("D6", CultureInfo.InvariantCulture) + SegmentSuffix);
+
+    /// <summary>The numbers of the log segments in <paramref name="logDirectory"/>, ascending (none when it does not exist).</summary>
+    public static List<int> Segments(string logDirectory)
+    {
+        var numbers = new List<int>();
+        if (!Directory.Exists(logDirectory))
+        {
+            return numbers;
+        }
+        foreach (var file in Directory.EnumerateFiles(logDirectory, "*" + SegmentSuffix))
+        {
+            if (int.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0)
+            {
+                numbers.Add(number);
+            }
+        }
+        numbers.Sort();
+        return numbers;
+    }
 
     /// <summary>The path of the copy's bytes.</summary>
     public static string DataPath(string root, ObjectId id) => Path.Combine(root, ShardLayout.RelativePath(id));

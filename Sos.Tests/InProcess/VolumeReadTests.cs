@@ -17,7 +17,7 @@ public sealed class VolumeReadTests(InProcessSos sos)
     private const int Large = (3 * 1024 * 1024) + 12_345;
 
     [Fact]
-    public async Task ALargeObjectIsServedWholeAndInRangesFromTheVolumesWhileEveryBlobServerIsDown()
+    public async Task ObjectsAreServedWholeAndInRangesFromTheVolumesWhileEveryBlobServerIsDown()
     {
         var cluster = new InProcessSos();
         await cluster.InitializeAsync();
@@ -28,6 +28,11 @@ public sealed class VolumeReadTests(InProcessSos sos)
             var stored = await cluster.UploadAsync(large, ("X-Mime-Type", "image/png"), ("X-Orig-Filename", "photo.png"));
             var smallStored = await cluster.UploadAsync(small);
             using var download = await cluster.StartDownloadApiAsync(cacheMaxBytes: 0, readVolumes: true);
+            // The first read makes the cluster client, which starts following the logs.
+            using (var first = await download.GetAsync($"/fetch/{smallStored.Id}"))
+            {
+                Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            }
             for (var i = 0; i < InProcessSos.BlobServerCount; i++)
             {
                 await cluster.StopBlobServerAsync(i);
@@ -55,9 +60,17 @@ public sealed class VolumeReadTests(InProcessSos sos)
             {
                 Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, unsatisfiable.StatusCode);
             }
-            // A small object is read through its server and checked against its id: with none up, none answers.
-            using var smallFetch = await download.GetAsync($"/fetch/{smallStored.Id}");
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, smallFetch.StatusCode);
+            // A small one is read from a server's log (followed from the download API's first read on).
+            Assert.Equal(small, await FetchOnceFollowedAsync(download, smallStored.Id));
+            using (var request = new HttpRequestMessage(HttpMethod.Get, $"/fetch/{smallStored.Id}") { Headers = { Range = new RangeHeaderValue(5_000, 5_099) } })
+            using (var part = await download.SendAsync(request))
+            {
+                Assert.Equal(HttpStatusCode.PartialContent, part.StatusCode);
+                Assert.Equal(small[5_000..5_100], await part.Content.ReadAsByteArrayAsync());
+            }
+            // One not on any volume is asked of the servers: with none up, none answers.
+            using var absent = await download.GetAsync($"/fetch/{TestBytes.HexId(TestBytes.Fresh(100))}");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, absent.StatusCode);
         }
         finally
         {
@@ -120,6 +133,39 @@ public sealed class VolumeReadTests(InProcessSos sos)
         var preferred = PreferredHolder(stored.Id);
         using var download = await sos.StartDownloadApiAsync(cacheMaxBytes: 0, readVolumes: true);
         DiskCopies.Corrupt(sos.BlobRoot(preferred), stored.Id, at: 10);
+
+        using var fetched = await download.GetAsync($"/fetch/{stored.Id}");
+
+        Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+        Assert.Equal(bytes, await fetched.Content.ReadAsByteArrayAsync());
+        Assert.Single(QuarantinedCopies(preferred, stored.Id));
+    }
+
+    /// <summary>The object, once the logs have been read through: until then a small object is asked of its (stopped) servers.</summary>
+    private static async Task<byte[]> FetchOnceFollowedAsync(HttpClient download, string id)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var fetched = await download.GetAsync($"/fetch/{id}");
+            if (fetched.StatusCode == HttpStatusCode.OK || attempt == 50)
+            {
+                Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+                return await fetched.Content.ReadAsByteArrayAsync();
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task ASmallCopyThatRottedInItsServersLogIsPassedOverForTheNextAndQuarantined()
+    {
+        var bytes = TestBytes.Fresh(10_000);
+        var stored = await sos.UploadAsync(bytes);
+        var preferred = PreferredHolder(stored.Id);
+        using var download = await sos.StartDownloadApiAsync(cacheMaxBytes: 0, readVolumes: true);
+        Assert.Equal(bytes, await FetchOnceFollowedAsync(download, stored.Id));
+        Assert.True(DiskCopies.LogRecordsOf(sos.BlobRoot(preferred), stored.Id) > 0, "the copy is not in the log");
+        DiskCopies.Corrupt(sos.BlobRoot(preferred), stored.Id, at: 5_000);
 
         using var fetched = await download.GetAsync($"/fetch/{stored.Id}");
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 using Sos.BlobServer.Storage;
 using Sos.BlobServer.Storage.SmallObjects;
+using Sos.Core.Storage;
 using Sos.Core.Time;
 
 namespace Sos.Tests.Unit;

@@ -1,3 +1,4 @@
+using Sos.Core.Storage;
 using Sos.Core.Time;
 
 namespace Sos.BlobServer.Storage.SmallObjects;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
 using Sos.Core.Objects;
+using Sos.Core.Storage;
 
 namespace Sos.BlobServer.Storage.SmallObjects;
 
@@ -33,11 +34,6 @@ namespace Sos.BlobServer.Storage.SmallObjects;
 /// </remarks>
 internal sealed partial class SmallObjectLog : IDisposable
 {
-    private const string Suffix = ".log";
-
-    /// <summary>Records a log that has stopped could not remove durably (see <see cref="Forget"/>): one "segment offset" a line.</summary>
-    private const string ForgottenFile = "forgotten";
-
     private readonly string _directory;
     private readonly long _segmentBytes;
     private readonly Action<SafeFileHandle> _flush;
@@ -156,7 +152,7 @@ internal sealed partial class SmallObjectLog : IDisposable
         }
         try
         {
-            File.AppendAllText(Path.Combine(_directory, ForgottenFile), string.Create(CultureInfo.InvariantCulture, $"{expected.Segment} {expected.Offset}\n"));
+            File.AppendAllText(Path.Combine(_directory, StoreLayout.ForgottenFile), string.Create(CultureInfo.InvariantCulture, $"{expected.Segment} {expected.Offset}\n"));
         }
         catch (IOException ex)
         {
@@ -426,22 +422,13 @@ internal sealed partial class SmallObjectLog : IDisposable
         }
     }
 
-    private string PathOf(int number) => Path.Combine(_directory, number.ToString("D6", CultureInfo.InvariantCulture) + Suffix);
+    private string PathOf(int number) => StoreLayout.SegmentPath(_directory, number);
 
     /// <summary>Rebuilds the index from the segments on disk, oldest first.</summary>
     private void Recover()
     {
-        var numbers = new List<int>();
-        foreach (var file in Directory.EnumerateFiles(_directory, "*" + Suffix))
-        {
-            if (int.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0)
-            {
-                numbers.Add(number);
-            }
-        }
-        numbers.Sort();
         var forgotten = ReadForgotten();
-        foreach (var number in numbers)
+        foreach (var number in StoreLayout.Segments(_directory))
         {
             var path = PathOf(number);
             var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
@@ -473,7 +460,7 @@ internal sealed partial class SmallObjectLog : IDisposable
     /// <summary>The records <see cref="Forget"/> noted, by segment and offset.</summary>
     private HashSet<(int Segment, long Offset)> ReadForgotten()
     {
-        var path = Path.Combine(_directory, ForgottenFile);
+        var path = Path.Combine(_directory, StoreLayout.ForgottenFile);
         var forgotten = new HashSet<(int, long)>();
         if (!File.Exists(path))
         {

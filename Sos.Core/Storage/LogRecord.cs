@@ -3,7 +3,7 @@ using System.IO.Hashing;
 using Sos.Core.Objects;
 using Sos.Core.Time;
 
-namespace Sos.BlobServer.Storage.SmallObjects;
+namespace Sos.Core.Storage;
 
 /// <summary>
 /// The on-disk form of one log record: a 64-byte header, then the copy's <c>.meta</c> bytes, then
@@ -13,7 +13,7 @@ namespace Sos.BlobServer.Storage.SmallObjects;
 /// was cut short by a crash, or damaged since, fails one of the sums and ends the readable part of
 /// its segment.
 /// </summary>
-internal static class LogRecord
+public static class LogRecord
 {
     public const int HeaderSize = 64;
     public const byte CopyKind = 1;

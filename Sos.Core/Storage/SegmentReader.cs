@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using Sos.Core.Objects;
 
-namespace Sos.BlobServer.Storage.SmallObjects;
+namespace Sos.Core.Storage;
 
 /// <summary>
 /// Reads one segment back at start, every record whole and checked against both its sums. A
@@ -11,7 +11,7 @@ namespace Sos.BlobServer.Storage.SmallObjects;
 /// bytes, which anyone could have uploaded, a copy found after one must hash to its id, and a
 /// removal found there is not trusted.
 /// </summary>
-internal sealed class SegmentReader(SafeFileHandle handle)
+public sealed class SegmentReader(SafeFileHandle handle)
 {
     private const int WindowSize = 1024 * 1024;
 
@@ -23,10 +23,10 @@ internal sealed class SegmentReader(SafeFileHandle handle)
     /// <summary>How many records, or runs of bytes that were no record, were passed over.</summary>
     public int Skipped { get; private set; }
 
-    /// <summary>The segment's good records in order, with their offsets.</summary>
-    public IEnumerable<(long Offset, LogRecordHeader Header)> Records()
+    /// <summary>The segment's good records in order, with their offsets, from <paramref name="from"/> (the start of a record) on.</summary>
+    public IEnumerable<(long Offset, LogRecordHeader Header)> Records(long from = 0)
     {
-        long offset = 0;
+        var offset = from;
         var resynchronised = false;
         while (offset + LogRecord.HeaderSize <= _length)
         {

@@ -1,0 +1,281 @@
+using Microsoft.Win32.SafeHandles;
+using Sos.Core.Objects;
+
+namespace Sos.Core.Storage;
+
+/// <summary>
+/// A blob server's small-object log followed from outside the server, read-only: an index from id
+/// to the latest record of it, brought up to date before every lookup with what was appended since.
+/// A record read through it has passed both of its sums and names the id asked for; anything else
+/// (an id not in the index, a record that fails, a log this reader cannot follow) is answered
+/// null, and the caller asks the server.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The server appends to its newest segment only, in batches of whole records, and starts a new
+/// segment after a start or a failed write. So the newest segment is read up to its first record
+/// that is not whole and intact yet (a batch being written), and once a newer segment exists, the
+/// rest of the older one is read as the server's own start reads it (see <see cref="SegmentReader"/>).
+/// </para>
+/// <para>
+/// The index is built on a thread of its own when the follower starts: until it has read the whole
+/// log, every lookup is answered null. It keys records by the first 8 bytes of the id and keeps
+/// the segment and offset in 8 more, about 30 bytes a copy: two ids that share those bytes cost
+/// the one not indexed a lookup through its server, never a wrong answer, since every read checks
+/// the id in the record. A log with <see cref="StoreLayout.ForgottenFile"/> (its server stopped
+/// taking writes and took copies out of service without a record) is not followed at all.
+/// </para>
+/// </remarks>
+public sealed class LogFollower : IDisposable
+{
+    private const int OffsetBits = 40;
+    private const long OffsetMask = (1L << OffsetBits) - 1;
+
+    private readonly string _directory;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<ulong, long> _index = [];
+    private readonly Dictionary<int, Segment> _segments = [];
+
+    private bool _disposed;
+    private int _newest;
+    private long _readTo;
+
+    /// <summary>Starts following the log in <paramref name="directory"/> (a server's <see cref="StoreLayout.LogFolder"/>).</summary>
+    public LogFollower(string directory)
+    {
+        _directory = directory;
+        Ready = Task.Run(() =>
+        {
+            lock (_lock)
+            {
+                CatchUp();
+            }
+        });
+    }
+
+    /// <summary>Completes once the log there was at the start has been read; lookups before then are answered null.</summary>
+    public Task Ready { get; }
+
+    /// <summary>The latest copy of <paramref name="id"/> in the log, checked against its sums; null when the server must be asked.</summary>
+    public LoggedCopyRead? Find(ObjectId id)
+    {
+        if (!Ready.IsCompletedSuccessfully)
+        {
+            return null;
+        }
+        SafeFileHandle handle;
+        long offset;
+        lock (_lock)
+        {
+            if (!CatchUp() || !_index.TryGetValue(Key(id), out var place) || !_segments.TryGetValue(SegmentOf(place), out var segment))
+            {
+                return null;
+            }
+            handle = segment.Handle;
+            offset = place & OffsetMask;
+        }
+        try
+        {
+            return Read(handle, offset, id);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // Its segment was closed since (nothing in it is live any more), or cannot be read.
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            foreach (var segment in _segments.Values)
+            {
+                segment.Handle.Dispose();
+            }
+            _segments.Clear();
+            _index.Clear();
+        }
+    }
+
+    private static LoggedCopyRead? Read(SafeFileHandle handle, long offset, ObjectId id)
+    {
+        Span<byte> headerBytes = stackalloc byte[LogRecord.HeaderSize];
+        if (RandomAccess.Read(handle, headerBytes, offset) != LogRecord.HeaderSize
+            || !LogRecord.TryReadHeader(headerBytes, out var header) || header.Kind != LogRecord.CopyKind || header.Id != id)
+        {
+            return null;
+        }
+        var payload = new byte[header.Length - LogRecord.HeaderSize];
+        if (RandomAccess.Read(handle, payload, offset + LogRecord.HeaderSize) != payload.Length || !LogRecord.PayloadMatches(header, payload))
+        {
+            return null;
+        }
+        return new LoggedCopyRead(header.Stamp, payload.AsMemory(0, header.MetadataLength), payload.AsMemory(header.MetadataLength));
+    }
+
+    private static ulong Key(ObjectId id)
+    {
+        Span<byte> digest = stackalloc byte[ObjectId.ByteLength];
+        id.WriteBytes(digest);
+        return BitConverter.ToUInt64(digest);
+    }
+
+    private static int SegmentOf(long place) => (int)(place >> OffsetBits);
+
+    /// <summary>Reads what was appended since the last call; false when the log cannot be followed (the caller asks the server).</summary>
+    private bool CatchUp()
+    {
+        if (_disposed || File.Exists(Path.Combine(_directory, StoreLayout.ForgottenFile)))
+        {
+            return false;
+        }
+        if (_newest == 0)
+        {
+            // The first call: every segment there is, oldest first.
+            foreach (var number in StoreLayout.Segments(_directory))
+            {
+                if (_newest > 0)
+                {
+                    FinishNewest();
+                }
+                Open(number);
+            }
+            if (_newest == 0)
+            {
+                return true; // no log yet: nothing in it
+            }
+        }
+        ReadNewest();
+        while (true)
+        {
+            if (File.Exists(StoreLayout.SegmentPath(_directory, _newest + 1)))
+            {
+                // The server writes no more to this one: the rest of it is read as a start would
+                // read it, then the next.
+                FinishNewest();
+                Open(_newest + 1);
+                ReadNewest();
+            }
+            else if (File.Exists(StoreLayout.SegmentPath(_directory, _newest)))
+            {
+                return true; // the one the server writes to
+            }
+            else if (StoreLayout.Segments(_directory).FirstOrDefault(number => number > _newest) is var next and > 0)
+            {
+                // Deleted since it was read, with every older one and maybe later ones: the server
+                // deletes a segment only once nothing in it is live, so nothing up to it is.
+                ForgetUpTo(_newest);
+                Open(next);
+                ReadNewest();
+            }
+            else
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Takes every record in segments up to <paramref name="number"/> out of the index, and closes those segments.</summary>
+    private void ForgetUpTo(int number)
+    {
+        foreach (var (key, _) in _index.Where(entry => SegmentOf(entry.Value) <= number).ToList())
+        {
+            _index.Remove(key);
+        }
+        foreach (var old in _segments.Keys.Where(segment => segment <= number).ToList())
+        {
+            Close(old);
+        }
+    }
+
+    private void Open(int number)
+    {
+        _newest = number;
+        _readTo = 0;
+        try
+        {
+            var handle = File.OpenHandle(StoreLayout.SegmentPath(_directory, number), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            _segments[number] = new Segment(handle);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Deleted by its server since it was listed: nothing in it was live.
+        }
+    }
+
+    /// <summary>The newest segment's whole, intact records from where reading stopped, up to the first that is not (yet).</summary>
+    private void ReadNewest()
+    {
+        if (!_segments.TryGetValue(_newest, out var segment))
+        {
+            return;
+        }
+        var length = RandomAccess.GetLength(segment.Handle);
+        Span<byte> headerBytes = stackalloc byte[LogRecord.HeaderSize];
+        while (_readTo + LogRecord.HeaderSize <= length)
+        {
+            if (RandomAccess.Read(segment.Handle, headerBytes, _readTo) != LogRecord.HeaderSize
+                || !LogRecord.TryReadHeader(headerBytes, out var header) || _readTo + header.Length > length)
+            {
+                return;
+            }
+            var payload = new byte[header.Length - LogRecord.HeaderSize];
+            if (RandomAccess.Read(segment.Handle, payload, _readTo + LogRecord.HeaderSize) != payload.Length || !LogRecord.PayloadMatches(header, payload))
+            {
+                return;
+            }
+            Apply(header, _newest, _readTo);
+            _readTo += header.Length;
+        }
+    }
+
+    /// <summary>The rest of the newest segment, now that its server writes to a newer one, read as its server's start reads it.</summary>
+    private void FinishNewest()
+    {
+        if (!_segments.TryGetValue(_newest, out var segment))
+        {
+            return;
+        }
+        foreach (var (offset, header) in new SegmentReader(segment.Handle).Records(_readTo))
+        {
+            Apply(header, _newest, offset);
+        }
+        if (segment.Live == 0)
+        {
+            Close(_newest);
+        }
+    }
+
+    /// <summary>Points the index at a copy's record, or takes a removed id out, keeping each segment's count of live records.</summary>
+    private void Apply(LogRecordHeader header, int number, long offset)
+    {
+        var key = Key(header.Id);
+        if (_index.Remove(key, out var old) && _segments.TryGetValue(SegmentOf(old), out var held) && --held.Live == 0 && SegmentOf(old) != _newest)
+        {
+            Close(SegmentOf(old));
+        }
+        if (header.Kind == LogRecord.CopyKind && _segments.TryGetValue(number, out var segment))
+        {
+            _index[key] = ((long)number << OffsetBits) | offset;
+            segment.Live++;
+        }
+    }
+
+    private void Close(int number)
+    {
+        if (_segments.Remove(number, out var segment))
+        {
+            segment.Handle.Dispose();
+        }
+    }
+
+    /// <summary>An open segment and how many index entries point into it.</summary>
+    private sealed class Segment(SafeFileHandle handle)
+    {
+        public SafeFileHandle Handle { get; } = handle;
+
+        public int Live { get; set; }
+    }
+}
