@@ -38,6 +38,9 @@ public sealed class LogFollower : IDisposable
 
     private bool _disposed;
     private int _newest;
+    // Which file the newest segment is (null where that cannot be told), so that a log replaced
+    // under the same names is told from the one that was read.
+    private FileIdentity? _newestIdentity;
     private long _readTo;
 
     /// <summary>Starts following the log in <paramref name="directory"/> (a server's <see cref="StoreLayout.LogFolder"/>).</summary>
@@ -150,19 +153,21 @@ public sealed class LogFollower : IDisposable
         ReadNewest();
         while (true)
         {
-            if (File.Exists(StoreLayout.SegmentPath(_directory, _newest + 1)))
+            var newest = StoreLayout.SegmentPath(_directory, _newest);
+            var identity = FileIdentity.Of(newest);
+            if (identity == _newestIdentity && (identity is not null || File.Exists(newest)))
             {
+                if (!File.Exists(StoreLayout.SegmentPath(_directory, _newest + 1)))
+                {
+                    return true; // the one the server writes to
+                }
                 // The server writes no more to this one: the rest of it is read as a start would
                 // read it, then the next.
                 FinishNewest();
                 Open(_newest + 1);
                 ReadNewest();
             }
-            else if (File.Exists(StoreLayout.SegmentPath(_directory, _newest)))
-            {
-                return true; // the one the server writes to
-            }
-            else if (StoreLayout.Segments(_directory).FirstOrDefault(number => number > _newest) is var next and > 0)
+            else if (!File.Exists(newest) && StoreLayout.Segments(_directory).FirstOrDefault(number => number > _newest) is var next and > 0)
             {
                 // Deleted since it was read, with every older one and maybe later ones: the server
                 // deletes a segment only once nothing in it is live, so nothing up to it is.
@@ -172,6 +177,11 @@ public sealed class LogFollower : IDisposable
             }
             else
             {
+                // Another file under its name, or no segment from it on: the log was emptied or
+                // replaced (a store wiped and started afresh numbers its segments from 1 again).
+                // Nothing read so far is live; the next lookup reads the log from its start.
+                ForgetUpTo(int.MaxValue);
+                _newest = 0;
                 return true;
             }
         }
@@ -193,11 +203,13 @@ public sealed class LogFollower : IDisposable
     private void Open(int number)
     {
         _newest = number;
+        _newestIdentity = null;
         _readTo = 0;
         try
         {
             var handle = File.OpenHandle(StoreLayout.SegmentPath(_directory, number), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             _segments[number] = new Segment(handle);
+            _newestIdentity = FileIdentity.Of(handle);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -147,6 +147,36 @@ public sealed class LogFollowerTests : IDisposable
         Assert.Null(follower.Find(copy.Id));
     }
 
+    [Theory]
+    [InlineData(1)] // the new log's segments reuse the names read before
+    [InlineData(3)] // the new log has fewer segments than the one read before
+    public async Task ALogWipedAndStartedAfreshIsReadAgainFromItsStart(int oldSegments)
+    {
+        var old = Enumerable.Range(0, oldSegments * 3).Select(i => Copy(4000, seed: 200 + i, Early)).ToList();
+        using (var log = OpenLog(segmentBytes: 13_000))
+        {
+            foreach (var copy in old)
+            {
+                await log.AppendAsync([copy]);
+            }
+        }
+        using var follower = new LogFollower(LogDirectory);
+        await follower.Ready;
+        AssertFound(follower, old[^1]);
+
+        // The store wiped under it (its server stopped), and a new one started in its place.
+        Directory.Delete(LogDirectory, recursive: true);
+        Directory.CreateDirectory(LogDirectory);
+        var fresh = Copy(1000, seed: 300, Early);
+        using (var log = OpenLog())
+        {
+            await log.AppendAsync([fresh]);
+        }
+
+        Assert.All(old, copy => Assert.Null(follower.Find(copy.Id)));
+        AssertFound(follower, fresh);
+    }
+
     private static void AssertFound(LogFollower follower, LoggedCopy copy)
     {
         var found = follower.Find(copy.Id);
