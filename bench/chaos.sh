@@ -181,8 +181,10 @@ INTERNAL_TOKEN=$(token)
 REPLICATOR_TOKEN=$(token)
 DELETE_TOKEN=$(token) # the upload API's: it also records deletes
 COMMON=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning)
-SERVERS=()
+SERVERS=() VOLUMES=()
 for ((i = 0; i < BLOBS; i++)); do SERVERS+=("Sos__BlobServers__$i=blob$i=$(url_of "$i")"); done
+# As the AppHost wires a cluster on one machine: the download API reads the servers' directories.
+for ((i = 0; i < BLOBS; i++)); do VOLUMES+=("Sos__Volumes__blob$i=$WORK/blob$i"); done
 
 start_blob() {
   local i=$1 min_free=$((64 * 1024 * 1024))
@@ -199,7 +201,7 @@ start_blob() {
 }
 
 start_download() {
-  env "${COMMON[@]}" "${SERVERS[@]}" Sos__InternalToken="$INTERNAL_TOKEN" \
+  env "${COMMON[@]}" "${SERVERS[@]}" "${VOLUMES[@]}" Sos__InternalToken="$INTERNAL_TOKEN" \
     dotnet "$REPO/Sos.DownloadApi/bin/Release/net10.0/Sos.DownloadApi.dll" --urls "$DOWNLOAD_URL" >>"$WORK/download.log" 2>&1 &
   echo $! >"$PIDS/download"
   disown $!

@@ -5,7 +5,8 @@ namespace Sos.Core.Storage;
 
 /// <summary>
 /// A blob server's small-object log followed from outside the server, read-only: an index from id
-/// to the latest record of it, brought up to date before every lookup with what was appended since.
+/// to the latest record of it, brought up to date with what was appended since before a lookup of
+/// an id it does not hold, and at least every tenth of a second for the others.
 /// A record read through it has passed both of its sums and names the id asked for; anything else
 /// (an id not in the index, a record that fails, a log this reader cannot follow) is answered
 /// null, and the caller asks the server.
@@ -29,6 +30,12 @@ namespace Sos.Core.Storage;
 public sealed class LogFollower : IDisposable
 {
     private const int OffsetBits = 40;
+
+    /// <summary>How long a lookup of an indexed id may go without reading what the log has appended since (a removal), in milliseconds.</summary>
+    private const long CatchUpInterval = 100;
+
+    /// <summary>The first read of a record: a 4 KiB copy's whole record with its metadata.</summary>
+    private const int FirstReadBytes = 8 * 1024;
     private const long OffsetMask = (1L << OffsetBits) - 1;
 
     private readonly string _directory;
@@ -42,6 +49,7 @@ public sealed class LogFollower : IDisposable
     // under the same names is told from the one that was read.
     private FileIdentity? _newestIdentity;
     private long _readTo;
+    private long _caughtUpAt;
 
     /// <summary>Starts following the log in <paramref name="directory"/> (a server's <see cref="StoreLayout.LogFolder"/>).</summary>
     public LogFollower(string directory)
@@ -70,7 +78,19 @@ public sealed class LogFollower : IDisposable
         long offset;
         lock (_lock)
         {
-            if (!CatchUp() || !_index.TryGetValue(Key(id), out var place) || !_segments.TryGetValue(SegmentOf(place), out var segment))
+            // An id not indexed may have been appended since; one that is was, and the log is read
+            // again at least every CatchUpInterval for what removed or replaced it since.
+            var found = _index.TryGetValue(Key(id), out var place);
+            if (!found || Environment.TickCount64 - _caughtUpAt >= CatchUpInterval)
+            {
+                if (!CatchUp())
+                {
+                    return null;
+                }
+                _caughtUpAt = Environment.TickCount64;
+                found = _index.TryGetValue(Key(id), out place);
+            }
+            if (!found || !_segments.TryGetValue(SegmentOf(place), out var segment))
             {
                 return null;
             }
@@ -104,18 +124,24 @@ public sealed class LogFollower : IDisposable
 
     private static LoggedCopyRead? Read(SafeFileHandle handle, long offset, ObjectId id)
     {
-        Span<byte> headerBytes = stackalloc byte[LogRecord.HeaderSize];
-        if (RandomAccess.Read(handle, headerBytes, offset) != LogRecord.HeaderSize
-            || !LogRecord.TryReadHeader(headerBytes, out var header) || header.Kind != LogRecord.CopyKind || header.Id != id)
+        // One read takes a small copy's whole record; a larger one takes a second for the rest.
+        var record = GC.AllocateUninitializedArray<byte>(FirstReadBytes);
+        var read = RandomAccess.Read(handle, record, offset);
+        if (read < LogRecord.HeaderSize || !LogRecord.TryReadHeader(record, out var header) || header.Kind != LogRecord.CopyKind || header.Id != id)
         {
             return null;
         }
-        var payload = new byte[header.Length - LogRecord.HeaderSize];
-        if (RandomAccess.Read(handle, payload, offset + LogRecord.HeaderSize) != payload.Length || !LogRecord.PayloadMatches(header, payload))
+        if (header.Length > read)
+        {
+            Array.Resize(ref record, header.Length);
+            read += RandomAccess.Read(handle, record.AsSpan(read), offset + read);
+        }
+        var payload = record.AsMemory(LogRecord.HeaderSize, header.Length - LogRecord.HeaderSize);
+        if (read < header.Length || !LogRecord.PayloadMatches(header, payload.Span))
         {
             return null;
         }
-        return new LoggedCopyRead(header.Stamp, payload.AsMemory(0, header.MetadataLength), payload.AsMemory(header.MetadataLength));
+        return new LoggedCopyRead(header.Stamp, payload[..header.MetadataLength], payload[header.MetadataLength..]);
     }
 
     private static ulong Key(ObjectId id)

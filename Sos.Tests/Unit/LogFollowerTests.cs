@@ -41,6 +41,23 @@ public sealed class LogFollowerTests : IDisposable
     }
 
     [Fact]
+    public async Task ARemovalOfACopyAlreadyFoundIsSeenWithinATenthOfASecond()
+    {
+        var copy = Copy(1000, seed: 13, Early);
+        using var log = OpenLog();
+        await log.AppendAsync([copy]);
+        using var follower = new LogFollower(LogDirectory);
+        await follower.Ready;
+        AssertFound(follower, copy);
+
+        Assert.True(log.TryFind(copy.Id, out var entry));
+        Assert.True(await log.RemoveAsync(copy.Id, entry));
+        await Task.Delay(TimeSpan.FromMilliseconds(150));
+
+        Assert.Null(follower.Find(copy.Id));
+    }
+
+    [Fact]
     public async Task ACopyWrittenAgainIsFoundAsItsLatestRecord()
     {
         var bytes = TestBytes.Random(500, seed: 5);
@@ -143,6 +160,7 @@ public sealed class LogFollowerTests : IDisposable
         AssertFound(follower, copy);
 
         await File.WriteAllTextAsync(Path.Combine(LogDirectory, StoreLayout.ForgottenFile), "1 0\n");
+        await Task.Delay(TimeSpan.FromMilliseconds(150));
 
         Assert.Null(follower.Find(copy.Id));
     }
@@ -172,6 +190,7 @@ public sealed class LogFollowerTests : IDisposable
         {
             await log.AppendAsync([fresh]);
         }
+        await Task.Delay(TimeSpan.FromMilliseconds(150));
 
         Assert.All(old, copy => Assert.Null(follower.Find(copy.Id)));
         AssertFound(follower, fresh);
