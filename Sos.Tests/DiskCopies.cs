@@ -49,6 +49,15 @@ internal static class DiskCopies
     public static int LogRecordsOf(string root, string id) =>
         Records(root).Count(record => record.Header.Id.ToString() == id && record.Header.Kind == LogRecord.CopyKind);
 
+    /// <summary>The copies of <paramref name="id"/> the blob server keeping <paramref name="root"/> has quarantined (their bytes; metadata beside them).</summary>
+    public static string[] Quarantined(string root, string id)
+    {
+        var quarantine = Path.Combine(root, ".quarantine");
+        return Directory.Exists(quarantine)
+            ? [.. Directory.GetFiles(quarantine, id + ".*").Where(path => !path.EndsWith(".meta", StringComparison.Ordinal))]
+            : [];
+    }
+
     /// <summary>Flips one byte of the copy where it lies on disk, as a failing disk would.</summary>
     public static void Corrupt(string root, string id, long at = 0)
     {

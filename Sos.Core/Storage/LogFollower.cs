@@ -122,12 +122,18 @@ public sealed class LogFollower : IDisposable
         }
     }
 
-    private static LoggedCopyRead? Read(SafeFileHandle handle, long offset, ObjectId id)
+    private static LoggedCopyRead? Read(SafeFileHandle handle, long offset, ObjectId id) =>
+        ReadRecord(handle, offset) is var (header, payload) && header.Kind == LogRecord.CopyKind && header.Id == id
+            ? new LoggedCopyRead(header.Stamp, payload[..header.MetadataLength], payload[header.MetadataLength..])
+            : null;
+
+    /// <summary>The record at <paramref name="offset"/>, its header and the bytes after it, when it is whole and both its sums match; else null.</summary>
+    private static (LogRecordHeader Header, ReadOnlyMemory<byte> Payload)? ReadRecord(SafeFileHandle handle, long offset)
     {
         // One read takes a small copy's whole record; a larger one takes a second for the rest.
         var record = GC.AllocateUninitializedArray<byte>(FirstReadBytes);
         var read = RandomAccess.Read(handle, record, offset);
-        if (read < LogRecord.HeaderSize || !LogRecord.TryReadHeader(record, out var header) || header.Kind != LogRecord.CopyKind || header.Id != id)
+        if (read < LogRecord.HeaderSize || !LogRecord.TryReadHeader(record, out var header))
         {
             return null;
         }
@@ -137,11 +143,7 @@ public sealed class LogFollower : IDisposable
             read += RandomAccess.Read(handle, record.AsSpan(read), offset + read);
         }
         var payload = record.AsMemory(LogRecord.HeaderSize, header.Length - LogRecord.HeaderSize);
-        if (read < header.Length || !LogRecord.PayloadMatches(header, payload.Span))
-        {
-            return null;
-        }
-        return new LoggedCopyRead(header.Stamp, payload[..header.MetadataLength], payload[header.MetadataLength..]);
+        return read >= header.Length && LogRecord.PayloadMatches(header, payload.Span) ? (header, payload) : null;
     }
 
     private static ulong Key(ObjectId id)
@@ -250,20 +252,8 @@ public sealed class LogFollower : IDisposable
         {
             return;
         }
-        var length = RandomAccess.GetLength(segment.Handle);
-        Span<byte> headerBytes = stackalloc byte[LogRecord.HeaderSize];
-        while (_readTo + LogRecord.HeaderSize <= length)
+        while (ReadRecord(segment.Handle, _readTo) is var (header, _))
         {
-            if (RandomAccess.Read(segment.Handle, headerBytes, _readTo) != LogRecord.HeaderSize
-                || !LogRecord.TryReadHeader(headerBytes, out var header) || _readTo + header.Length > length)
-            {
-                return;
-            }
-            var payload = new byte[header.Length - LogRecord.HeaderSize];
-            if (RandomAccess.Read(segment.Handle, payload, _readTo + LogRecord.HeaderSize) != payload.Length || !LogRecord.PayloadMatches(header, payload))
-            {
-                return;
-            }
             Apply(header, _newest, _readTo);
             _readTo += header.Length;
         }

@@ -98,11 +98,5 @@ public sealed class CorruptCopyTests(SosAppFixture sos)
         return (id, preferred);
     }
 
-    private string[] QuarantinedCopies(int server, string id)
-    {
-        var quarantine = Path.Combine(sos.DataDirectory, $"blob{server}", ".quarantine");
-        return Directory.Exists(quarantine)
-            ? [.. Directory.GetFiles(quarantine, id + ".*").Where(path => !path.EndsWith(".meta", StringComparison.Ordinal))]
-            : [];
-    }
+    private string[] QuarantinedCopies(int server, string id) => DiskCopies.Quarantined(sos.BlobRoot(server), id);
 }

@@ -189,11 +189,5 @@ public sealed class VolumeReadTests(InProcessSos sos)
             .First(holders.Contains);
     }
 
-    private string[] QuarantinedCopies(int server, string id)
-    {
-        var quarantine = Path.Combine(sos.BlobRoot(server), ".quarantine");
-        return Directory.Exists(quarantine)
-            ? [.. Directory.GetFiles(quarantine, id + ".*").Where(path => !path.EndsWith(".meta", StringComparison.Ordinal))]
-            : [];
-    }
+    private string[] QuarantinedCopies(int server, string id) => DiskCopies.Quarantined(sos.BlobRoot(server), id);
 }
