@@ -409,6 +409,8 @@ TEMP_LEFT=$(wc -l <"$WORK/temp-files-left.txt")
 
 log "stopping blob servers, dropping the page cache, remounting blob$WB_BLOB's disk"
 for ((i = 0; i < BLOBS; i++)); do stop "blob$i" TERM; done
+# The download API too: it holds the servers' log segments open (it reads their directories).
+stop download TERM
 sync
 echo 3 >/proc/sys/vm/drop_caches
 umount "$WORK/blob$WB_BLOB"
@@ -417,7 +419,7 @@ mount "$LOOP_DEV" "$WORK/blob$WB_BLOB"
 KERNEL_ERRORS=$(( $(dmesg 2>/dev/null | grep -c "dev $LOOP_NAME" || true) - KERNEL_ERRORS_BEFORE ))
 
 for ((i = 0; i < BLOBS; i++)); do start_blob "$i"; done
-stop download TERM; start_download
+start_download
 for ((i = 0; i < BLOBS; i++)); do wait_up "$(url_of "$i")"; done
 wait_up "$DOWNLOAD_URL"
 
