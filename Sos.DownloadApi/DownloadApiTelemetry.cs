@@ -21,7 +21,7 @@ internal static class DownloadApiTelemetry
         "sos.fetch.cache_misses", "{request}", "Whole fetches the cache was asked for and did not hold (none while it is off).");
 
     public static readonly Counter<long> BlobRequests = Meter.CreateCounter<long>(
-        "sos.fetch.blob_requests", "{request}", "Requests made to blob servers to answer fetches: about one per fetch while all servers are up.");
+        "sos.fetch.blob_requests", "{request}", "Requests made to blob servers (or reads of their directories) to answer fetches: about one per fetch while all servers are up.");
 
     public static readonly Counter<long> Fallbacks = Meter.CreateCounter<long>(
         "sos.fetch.fallbacks", "{request}", "Blob servers that failed a read, so the next one in rendezvous order was asked.");

@@ -5,7 +5,7 @@ namespace Sos.Core.Cluster;
 
 /// <summary>
 /// The answer to reading an object: whether it was found, and then its headers and its bytes,
-/// whole or the range asked for. Dispose it when done: it owns the connection the bytes come on.
+/// whole or the range asked for. Dispose it when done: it owns the connection (or the file) the bytes come from.
 /// </summary>
 public sealed class ObjectRead : IDisposable
 {

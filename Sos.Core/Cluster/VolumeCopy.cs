@@ -18,6 +18,12 @@ internal sealed record VolumeCopy(ObjectInfo Info, FileStream File, ChunkSums Ch
     public static VolumeCopy? TryOpen(string volume, ObjectId id)
     {
         var path = StoreLayout.DataPath(volume, id);
+        // Most ids asked about here are not files (small copies are in the log, some ids are on no
+        // server): answered without the cost of an exception.
+        if (!System.IO.File.Exists(path))
+        {
+            return null;
+        }
         FileStream file;
         try
         {

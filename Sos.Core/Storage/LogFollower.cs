@@ -29,20 +29,20 @@ namespace Sos.Core.Storage;
 /// </remarks>
 public sealed class LogFollower : IDisposable
 {
+    // An index entry: the segment's number above the record's offset in it (segments up to 1 TiB).
     private const int OffsetBits = 40;
+    private const long OffsetMask = (1L << OffsetBits) - 1;
 
     /// <summary>How long a lookup of an indexed id may go without reading what the log has appended since (a removal), in milliseconds.</summary>
     private const long CatchUpInterval = 100;
 
     /// <summary>The first read of a record: a 4 KiB copy's whole record with its metadata.</summary>
     private const int FirstReadBytes = 8 * 1024;
-    private const long OffsetMask = (1L << OffsetBits) - 1;
 
     private readonly string _directory;
     private readonly Lock _lock = new();
     private readonly Dictionary<ulong, long> _index = [];
     private readonly Dictionary<int, Segment> _segments = [];
-
     private bool _disposed;
     private int _newest;
     // Which file the newest segment is (null where that cannot be told), so that a log replaced

@@ -18,7 +18,7 @@ public sealed class FetchedObject(FetchOutcome outcome, ObjectHeaders? headers =
     /// <summary>Bytes already in memory and checked against the id (a cached object, or a small one read whole).</summary>
     public ReadOnlyMemory<byte> Bytes { get; init; }
 
-    /// <summary>The bytes as they come from a blob server; null for headers only or in-memory bytes.</summary>
+    /// <summary>The bytes as they come from a blob server or its directory; null for headers only or in-memory bytes.</summary>
     public Stream? Body { get; } = body;
 
     public void Dispose()

@@ -9,13 +9,13 @@ namespace Sos.DownloadApi.Fetch;
 /// </summary>
 internal sealed partial class ObjectBodyResult : IResult, IStatusCodeHttpResult
 {
-    // Read from the blob server straight into the response's buffer, one segment at a time. A
-    // slow reader holds one until the socket takes it, so the first are small enough that many
-    // stalled readers stay cheap; for a reader that keeps up they grow to 1 MiB, which passes a
-    // large object on with few system calls and thread hops (with 64 KiB segments throughout, a
-    // 1 GiB download cost this service about 70% more CPU and ran about 30% slower). All
-    // responses share 32 MiB for the growth, so readers that stall after a fast start cannot make
-    // the process hold a MiB each: past it, they go on at 64 KiB.
+    // Read from the blob server (or its directory) straight into the response's buffer, one segment at
+    // a time. A slow reader holds one until the socket takes it, so the first are small enough that
+    // many stalled readers stay cheap; for a reader that keeps up they grow to 1 MiB, which passes a
+    // large object on with few system calls and thread hops (with 64 KiB segments throughout, a 1 GiB
+    // download cost this service about 70% more CPU and ran about 30% slower). All responses share
+    // 32 MiB for the growth, so readers that stall after a fast start cannot make the process hold a
+    // MiB each: past it, they go on at 64 KiB.
     private const int SegmentSize = 64 * 1024;
     private static readonly SegmentBudget LargeSegments = new(maxSegmentSize: 1024 * 1024, totalBytes: 32 * 1024 * 1024);
 
@@ -24,7 +24,7 @@ internal sealed partial class ObjectBodyResult : IResult, IStatusCodeHttpResult
     private readonly ReadOnlyMemory<byte> _bytes;
     private readonly ObjectId _id;
 
-    /// <summary>A body streamed from a blob server, or none (HEAD) when <paramref name="body"/> is null.</summary>
+    /// <summary>A body streamed from a blob server or its directory, or none (HEAD) when <paramref name="body"/> is null.</summary>
     public ObjectBodyResult(int statusCode, Stream? body, ObjectId id)
     {
         _statusCode = statusCode;
