@@ -1,10 +1,13 @@
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Sos.Core.Objects;
+using Sos.Core.Storage;
 using Sos.Tests.Fakes;
 
 namespace Sos.Tests.Download;
@@ -24,18 +27,69 @@ public sealed class SlowReaderTests
         blob.SendLength = true;
         var bytes = TestBytes.Random(1024 * 1024, 20);
         blob.Hold(bytes);
-        await using var download = await DownloadApiHost.StartAsync([blob.Address], new Dictionary<string, string?> { ["Download:Cache:MaxBytes"] = "0" },
-            // Small kernel send buffers (accepted sockets inherit them from the listener), as a
-            // busy machine's would be: otherwise loopback takes in a whole MiB, the response
-            // completes at once, and nothing is held however the download is written.
-            builder => builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endpoint =>
+        await using var download = await DownloadApiHost.StartAsync([blob.Address], new Dictionary<string, string?> { ["Download:Cache:MaxBytes"] = "0" }, SmallSendBuffers);
+
+        await AssertStalledReadersHoldLittleAsync(download.Address, bytes);
+    }
+
+    [Fact]
+    public async Task TwoHundredStalledReadersOfACopyReadFromItsServersDirectoryKeepMemoryBounded()
+    {
+        var root = Directory.CreateTempSubdirectory("sos-slow-readers-").FullName;
+        try
+        {
+            // A blob server's copy as it leaves it on its disk: the bytes, and the .meta with their chunk sums.
+            var bytes = TestBytes.Random(1024 * 1024, 21);
+            var path = StoreLayout.DataPath(root, TestBytes.IdOf(bytes));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllBytesAsync(path, bytes);
+            var sums = new ChunkSums.Builder();
+            sums.Append(bytes);
+            MetadataFile.Write(path + StoreLayout.MetadataSuffix, ObjectMetadata.CreateEmpty(), sums.Build(), flush: false);
+            // The server itself is not running: every read comes from its directory.
+            await using var download = await DownloadApiHost.StartAsync([], new Dictionary<string, string?>
             {
-                var listener = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
-                listener.SendBufferSize = 4096;
-                return listener;
-            }));
+                ["Download:Cache:MaxBytes"] = "0",
+                ["Sos:BlobServers:0"] = "blob0=http://127.0.0.1:9/",
+                ["Sos:Volumes:blob0"] = root,
+            }, SmallSendBuffers);
+
+            await AssertStalledReadersHoldLittleAsync(download.Address, bytes);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ConnectionsAreBoundedByTheDownloadSetting()
+    {
+        await using var download = await DownloadApiHost.StartAsync([new Uri("http://127.0.0.1:9/")], new Dictionary<string, string?> { ["Download:MaxConcurrentConnections"] = "17" });
+
+        var kestrel = download.App.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value;
+
+        Assert.Equal(17, kestrel.Limits.MaxConcurrentConnections);
+    }
+
+    /// <summary>
+    /// Small kernel send buffers (accepted sockets inherit them from the listener), as a busy
+    /// machine's would be: otherwise loopback takes in a whole MiB, the response completes at once,
+    /// and nothing is held however the download is written.
+    /// </summary>
+    private static void SmallSendBuffers(WebApplicationBuilder builder) =>
+        builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endpoint =>
+        {
+            var listener = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+            listener.SendBufferSize = 4096;
+            return listener;
+        });
+
+    /// <summary>Fetches the object once whole, then has 200 readers stall on it, and measures what the download API holds for them.</summary>
+    private static async Task AssertStalledReadersHoldLittleAsync(Uri address, byte[] bytes)
+    {
         var path = $"/fetch/{TestBytes.IdOf(bytes)}";
-        using (var http = new HttpClient { BaseAddress = download.Address })
+        using (var http = new HttpClient { BaseAddress = address })
         {
             Assert.Equal(bytes, await http.GetByteArrayAsync(path));
         }
@@ -46,7 +100,7 @@ public sealed class SlowReaderTests
         {
             for (var i = 0; i < Readers; i++)
             {
-                sockets.Add(await StallAsync(download.Address, path));
+                sockets.Add(await StallAsync(address, path));
             }
             // Let every response fill what it may before its reader's window closes.
             await Task.Delay(TimeSpan.FromSeconds(3));
@@ -64,16 +118,6 @@ public sealed class SlowReaderTests
                 socket.Dispose();
             }
         }
-    }
-
-    [Fact]
-    public async Task ConnectionsAreBoundedByTheDownloadSetting()
-    {
-        await using var download = await DownloadApiHost.StartAsync([new Uri("http://127.0.0.1:9/")], new Dictionary<string, string?> { ["Download:MaxConcurrentConnections"] = "17" });
-
-        var kestrel = download.App.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value;
-
-        Assert.Equal(17, kestrel.Limits.MaxConcurrentConnections);
     }
 
     /// <summary>A reader that asks for the object, reads a little, and then stops reading.</summary>
