@@ -24,6 +24,9 @@ public readonly struct ObjectId : IEquatable<ObjectId>, IComparable<ObjectId>, I
         _low = BinaryPrimitives.ReadUInt32BigEndian(bytes[16..]);
     }
 
+    /// <summary>The id's first 8 bytes as one number: as evenly spread as the id, for a compact key.</summary>
+    public ulong Prefix => _high;
+
     /// <summary>An id from the 20 bytes of a SHA-1 digest.</summary>
     public static ObjectId FromDigest(ReadOnlySpan<byte> digest)
     {

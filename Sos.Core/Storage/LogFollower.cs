@@ -80,7 +80,7 @@ public sealed class LogFollower : IDisposable
         {
             // An id not indexed may have been appended since; one that is was, and the log is read
             // again at least every CatchUpInterval for what removed or replaced it since.
-            var found = _index.TryGetValue(Key(id), out var place);
+            var found = _index.TryGetValue(id.Prefix, out var place);
             if (!found || Environment.TickCount64 - _caughtUpAt >= CatchUpInterval)
             {
                 if (!CatchUp())
@@ -88,7 +88,7 @@ public sealed class LogFollower : IDisposable
                     return null;
                 }
                 _caughtUpAt = Environment.TickCount64;
-                found = _index.TryGetValue(Key(id), out place);
+                found = _index.TryGetValue(id.Prefix, out place);
             }
             if (!found || !_segments.TryGetValue(SegmentOf(place), out var segment))
             {
@@ -144,13 +144,6 @@ public sealed class LogFollower : IDisposable
         }
         var payload = record.AsMemory(LogRecord.HeaderSize, header.Length - LogRecord.HeaderSize);
         return read >= header.Length && LogRecord.PayloadMatches(header, payload.Span) ? (header, payload) : null;
-    }
-
-    private static ulong Key(ObjectId id)
-    {
-        Span<byte> digest = stackalloc byte[ObjectId.ByteLength];
-        id.WriteBytes(digest);
-        return BitConverter.ToUInt64(digest);
     }
 
     private static int SegmentOf(long place) => (int)(place >> OffsetBits);
@@ -279,7 +272,7 @@ public sealed class LogFollower : IDisposable
     /// <summary>Points the index at a copy's record, or takes a removed id out, keeping each segment's count of live records.</summary>
     private void Apply(LogRecordHeader header, int number, long offset)
     {
-        var key = Key(header.Id);
+        var key = header.Id.Prefix;
         if (_index.Remove(key, out var old) && _segments.TryGetValue(SegmentOf(old), out var held) && --held.Live == 0 && SegmentOf(old) != _newest)
         {
             Close(SegmentOf(old));
