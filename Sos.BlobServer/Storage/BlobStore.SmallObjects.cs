@@ -206,7 +206,7 @@ public sealed partial class BlobStore
         {
             File.WriteAllBytes(target + MetadataSuffix, _log.ReadMetadata(entry));
             File.WriteAllBytes(target, _log.ReadData(entry));
-            File.SetLastWriteTimeUtc(target, new DateTime(entry.Stamp.Ticks, DateTimeKind.Utc));
+            File.SetLastWriteTimeUtc(target, StoreLayout.ModificationTimeOf(entry.Stamp));
         }
         catch (IOException ex)
         {

@@ -225,7 +225,7 @@ public sealed partial class BlobStore : IDisposable
             using var file = File.OpenHandle(tempData, FileMode.CreateNew, FileAccess.Write, FileShare.None);
             RandomAccess.Write(file, bytes.Span, fileOffset: 0);
             // The copy's timestamp is its modification time: made durable with the bytes, kept by the rename.
-            File.SetLastWriteTimeUtc(file, new DateTime(written.Ticks, DateTimeKind.Utc));
+            File.SetLastWriteTimeUtc(file, StoreLayout.ModificationTimeOf(written));
             if (actual.Id == id && _committer.NeedsWriterFlush(actual.Size))
             {
                 // Through this handle: only it is sure to hear of a write-back error of these bytes.
@@ -252,7 +252,7 @@ public sealed partial class BlobStore : IDisposable
         var summing = new ChunkSummingStream(direct is null ? new WriteBehindStream(file, handle) : file);
         var actual = await HashingCopy.CopyAsync(content, summing, _options.MaxObjectBytes, cancellationToken);
         await file.FlushAsync(cancellationToken);
-        File.SetLastWriteTimeUtc(handle, new DateTime(written.Ticks, DateTimeKind.Utc));
+        File.SetLastWriteTimeUtc(handle, StoreLayout.ModificationTimeOf(written));
         if (actual.Id == id && _committer.NeedsWriterFlush(actual.Size))
         {
             await FlushOrStopAsync(() => RandomAccess.FlushToDisk(handle), offload: true, cancellationToken);
@@ -482,7 +482,7 @@ public sealed partial class BlobStore : IDisposable
 
     /// <summary>The timestamp of the write that made the copy at <paramref name="data"/> (its modification time), or null when there is no copy.</summary>
     private static HybridTimestamp? CopyStamp(string data) =>
-        File.Exists(data) ? new HybridTimestamp(File.GetLastWriteTimeUtc(data).Ticks) : null;
+        File.Exists(data) ? StoreLayout.StampOf(File.GetLastWriteTimeUtc(data)) : null;
 
     private HybridTimestamp Stamped(HybridTimestamp? stamp)
     {

@@ -11,7 +11,7 @@ public sealed class StoredBlob
     private readonly string? _path;
 
     public StoredBlob(ObjectId id, FileInfo data, IReadOnlyDictionary<string, string> metadata, ChunkSums? chunks = null)
-        : this(id, data.Length, new HybridTimestamp(data.LastWriteTimeUtc.Ticks), metadata, chunks)
+        : this(id, data.Length, StoreLayout.StampOf(data.LastWriteTimeUtc), metadata, chunks)
     {
         _path = data.FullName;
     }

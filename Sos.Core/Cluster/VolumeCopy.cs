@@ -1,6 +1,5 @@
 using Sos.Core.Objects;
 using Sos.Core.Storage;
-using Sos.Core.Time;
 
 namespace Sos.Core.Cluster;
 
@@ -42,8 +41,7 @@ internal sealed record VolumeCopy(ObjectInfo Info, FileStream File, ChunkSums Ch
                 file.Dispose();
                 return null;
             }
-            // As the server stamps a copy that is a file: its modification time is its write's timestamp.
-            var stamp = new HybridTimestamp(System.IO.File.GetLastWriteTimeUtc(file.SafeFileHandle).Ticks);
+            var stamp = StoreLayout.StampOf(System.IO.File.GetLastWriteTimeUtc(file.SafeFileHandle));
             return new VolumeCopy(new ObjectInfo(chunks.Length, stamp.Time, ObjectMetadata.FromStored(metadata.Metadata), stamp), file, chunks);
         }
         catch

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sos.Core.Objects;
+using Sos.Core.Time;
 
 namespace Sos.Core.Storage;
 
@@ -50,6 +51,15 @@ public static class StoreLayout
         numbers.Sort();
         return numbers;
     }
+
+    /// <summary>
+    /// The timestamp of the write that made a copy that is a file of its own: the file keeps it as
+    /// its modification time (see <see cref="ModificationTimeOf"/>).
+    /// </summary>
+    public static HybridTimestamp StampOf(DateTime lastWriteTimeUtc) => new(lastWriteTimeUtc.Ticks);
+
+    /// <summary>The modification time a copy written at <paramref name="stamp"/> is given, so that it keeps its write's timestamp.</summary>
+    public static DateTime ModificationTimeOf(HybridTimestamp stamp) => new(stamp.Ticks, DateTimeKind.Utc);
 
     /// <summary>The path of the copy's bytes.</summary>
     public static string DataPath(string root, ObjectId id) => Path.Combine(root, ShardLayout.RelativePath(id));
