@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Sos.Core.BlobServers;
-using Sos.Core.Placement;
 using Sos.Core.Time;
 
 namespace Sos.Tests.InProcess;
@@ -64,7 +63,7 @@ public sealed class DeleteLeftoverTests(InProcessSos sos)
     private async Task<(string Id, int[] Ranked, HybridTimestamp Written)> DeleteLeavingALeftoverAsync(byte[] bytes, int rank)
     {
         var id = TestBytes.HexId(bytes);
-        var ranked = Ranked(bytes);
+        var ranked = sos.Ranked(TestBytes.IdOf(bytes));
         await sos.UploadAsync(bytes, ("X-Mime-Type", "image/png"));
         var written = await CopyStampAsync(ranked[rank], id);
         using (var deleted = await sos.Upload.DeleteAsync($"/upload/{id}"))
@@ -73,13 +72,6 @@ public sealed class DeleteLeftoverTests(InProcessSos sos)
         }
         await PlantLeftoverAsync(ranked[rank], bytes, written, "image/png");
         return (id, ranked, written);
-    }
-
-    /// <summary>The blob servers' indexes in the object's rendezvous order, as the APIs rank them.</summary>
-    private int[] Ranked(byte[] bytes)
-    {
-        var servers = Enumerable.Range(0, InProcessSos.BlobServerCount).Select(i => new Sos.Core.Placement.BlobServer($"blob{i}", sos.BlobServerAddresses[i]));
-        return [.. Rendezvous.Rank(servers, TestBytes.IdOf(bytes)).Select(server => int.Parse(server.Name["blob".Length..], System.Globalization.CultureInfo.InvariantCulture))];
     }
 
     private async Task<HybridTimestamp> CopyStampAsync(int server, string id)

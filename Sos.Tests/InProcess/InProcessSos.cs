@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using Sos.BlobServer.Storage;
 using Sos.Core.BlobServers;
+using Sos.Core.Objects;
+using Sos.Core.Placement;
 using Sos.Core.Storage;
 using Sos.DownloadApi.Fetch;
 using Sos.UploadApi.Uploads;
@@ -145,6 +147,11 @@ public class InProcessSos : IAsyncLifetime
     /// <summary>The bytes of blob server <paramref name="index"/>'s copy of <paramref name="id"/> as they are on its disk (a file, or a log record).</summary>
     public byte[] CopyOnDisk(int index, string id) =>
         DiskCopies.Read(BlobRoot(index), id) ?? throw new InvalidOperationException($"blob{index} holds no copy of {id}");
+
+    /// <summary>The blob servers' indexes in <paramref name="id"/>'s rendezvous order, as the APIs rank them (by the names blobN).</summary>
+    public int[] Ranked(ObjectId id) =>
+        [.. Rendezvous.Rank(Enumerable.Range(0, BlobServerCount).Select(i => new Core.Placement.BlobServer($"blob{i}", BlobServerAddresses[i])), id)
+            .Select(server => int.Parse(server.Name["blob".Length..], CultureInfo.InvariantCulture))];
 
     /// <summary>The data directory of blob server <paramref name="index"/>.</summary>
     public string BlobRoot(int index) => Path.Combine(DataDirectory, $"blob{index}");

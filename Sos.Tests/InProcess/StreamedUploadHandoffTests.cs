@@ -1,6 +1,5 @@
 using System.Net;
 using Sos.Core.Objects;
-using Sos.Core.Placement;
 
 namespace Sos.Tests.InProcess;
 
@@ -37,7 +36,5 @@ public sealed class StreamedUploadHandoffTests(InProcessSos sos) : IClassFixture
         Assert.False(Directory.Exists(sos.SpoolDirectory));
     }
 
-    private string[] RankedFirstTwo(ObjectId id) =>
-        [.. Rendezvous.Rank(Enumerable.Range(0, InProcessSos.BlobServerCount).Select(i => new Sos.Core.Placement.BlobServer($"blob{i}", sos.BlobServerAddresses[i])), id)
-            .Take(InProcessSos.MinCopies).Select(server => server.Name)];
+    private string[] RankedFirstTwo(ObjectId id) => [.. sos.Ranked(id).Take(InProcessSos.MinCopies).Select(index => $"blob{index}")];
 }

@@ -1,7 +1,6 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using Sos.Core.Placement;
+using Sos.Core.Objects;
 
 namespace Sos.Tests.InProcess;
 
@@ -180,14 +179,7 @@ public sealed class VolumeReadTests(InProcessSos sos)
             : bytes[(int)(bytes.Length - to!.Value)..];
 
     /// <summary>The first server, in the object's rendezvous order, that holds a copy: the one a read asks first.</summary>
-    private int PreferredHolder(string id)
-    {
-        var servers = Enumerable.Range(0, InProcessSos.BlobServerCount).Select(i => new Sos.Core.Placement.BlobServer($"blob{i}", sos.BlobServerAddresses[i]));
-        var holders = sos.ServersHolding(id);
-        return Rendezvous.Rank(servers, Core.Objects.ObjectId.Parse(id))
-            .Select(server => int.Parse(server.Name["blob".Length..], CultureInfo.InvariantCulture))
-            .First(holders.Contains);
-    }
+    private int PreferredHolder(string id) => sos.Ranked(ObjectId.Parse(id)).First(sos.ServersHolding(id).Contains);
 
     private string[] QuarantinedCopies(int server, string id) => DiskCopies.Quarantined(sos.BlobRoot(server), id);
 }
