@@ -10,7 +10,7 @@ namespace Sos.BlobServer;
 
 public static class BlobServerExtensions
 {
-    /// <summary>Everything a blob server needs: its options, storage engine, scrub, trash, leases, the replicator's mark and health check.</summary>
+    /// <summary>Everything a blob server needs: its options, storage engine, inbox, scrub, trash, leases, the replicator's mark and health check.</summary>
     public static WebApplicationBuilder AddBlobServer(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<BlobStoreOptions>(BlobStoreOptions.SectionName);
@@ -18,6 +18,9 @@ public static class BlobServerExtensions
         builder.Services.AddSingleton<IDurableCommitter, GroupCommitter>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<BlobStore>();
+        // Started before the server serves: what the inbox holds is adopted first (see InboxAdopter).
+        builder.Services.AddSingleton<InboxAdopter>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<InboxAdopter>());
         builder.Services.AddSingleton<LeaseTable>();
         builder.Services.AddSingleton<ReplicatorMarkFile>();
         builder.Services.AddHostedService<BlobScrubber>();

@@ -11,6 +11,24 @@ internal static class BlobServerTelemetry
 
     private static readonly Meter Meter = new(Name);
 
+    /// <summary>
+    /// A copy that arrived with others (a batched write, or the inbox) is traced as part of the
+    /// upload it belongs to, named by <paramref name="traceParent"/>: a span for the copy, and the
+    /// store's span under it as a single write has. Nothing when the copy names no upload.
+    /// </summary>
+    public static (Activity? Copy, Activity? Store) TraceCopy(string name, ActivityKind kind, string? traceParent, Sos.Core.Objects.ObjectId id, int size, ActivityLink[]? links = null)
+    {
+        if (!ActivityContext.TryParse(traceParent, null, out var upload))
+        {
+            return (null, null);
+        }
+        var copy = Source.StartActivity(name, kind, upload, links: links);
+        var store = copy is null ? null : Source.StartActivity("sos.blob.store", ActivityKind.Internal, copy.Context);
+        store?.SetTag("sos.object.id", id.ToString());
+        store?.SetTag("sos.object.size", size);
+        return (copy, store);
+    }
+
     public static readonly Counter<long> CopiesStored = Meter.CreateCounter<long>(
         "sos.blob.stored", "{copy}", "Copies made durable on this server.");
 
@@ -25,6 +43,9 @@ internal static class BlobServerTelemetry
 
     public static readonly Counter<long> BytesReclaimed = Meter.CreateCounter<long>(
         "sos.blob.reclaimed_bytes", "By", "Bytes of copies moved to the trash because their object was deleted (unlinked after the trash retention).");
+
+    public static readonly Counter<long> InboxAdopted = Meter.CreateCounter<long>(
+        "sos.blob.inbox.adopted", "{copy}", "Copies adopted into this server's log from its inbox, where an upload API on its machine wrote them (counted in sos.blob.stored too).");
 
     public static readonly Histogram<int> CommitBatchSize = Meter.CreateHistogram<int>(
         "sos.blob.commit.batch_size", "{write}", "Writes that entered one group-commit cycle: for files, their bytes share one flush and their renames the next; for the small-object log, one append and one flush.",

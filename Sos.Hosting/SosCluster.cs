@@ -98,7 +98,8 @@ internal sealed class SosCluster(IDistributedApplicationBuilder builder)
             // The delete token, sent as its internal token: it reads, writes and records deletes.
             .WithEnvironment("Sos__InternalToken", DeleteToken)
             .WithHttpHealthCheck(HealthPath)
-            .WithEnvironment(WriteBlobServerSettings);
+            .WithEnvironment(WriteBlobServerSettings)
+            .WithEnvironment(WriteBlobVolumes);
 
         Download = Builder.AddProject("download", SosProjects.DownloadApi, launchProfileName: null)
             .WithHttpEndpoint(port: 9992)
@@ -259,9 +260,10 @@ internal sealed class SosCluster(IDistributedApplicationBuilder builder)
     /// every service gets the same map, so all agree on placement.
     /// </summary>
     /// <summary>
-    /// Run locally, every blob server's directory is on this machine: the download API reads large
-    /// copies from there (read-only, checked as the server checks them) instead of through the
-    /// server. Published, each server has a volume of its own, and reads go through the servers.
+    /// Run locally, every blob server's directory is on this machine: the download API reads copies
+    /// from there (read-only, checked as the server checks them) instead of through the server, and
+    /// the upload API writes small copies to the servers' inboxes, which they adopt. Published, each
+    /// server has a volume of its own, and reads and writes go through the servers.
     /// </summary>
     private void WriteBlobVolumes(EnvironmentCallbackContext context)
     {

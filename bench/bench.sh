@@ -128,11 +128,12 @@ start_system() {
       dotnet "$REPO/Sos.BlobServer/bin/Release/net10.0/Sos.BlobServer.dll" --urls "http://127.0.0.1:$port" >"$WORK/blob$i.log" 2>&1 &
     PIDS[blob$i]=$!
     servers+=("Sos__BlobServers__$i=blob$i=http://127.0.0.1:$port")
-    # As the AppHost wires a cluster on one machine: the download APIs may read the servers' directories.
+    # As the AppHost wires a cluster on one machine: the download APIs may read the servers'
+    # directories, and the upload API write small copies to their inboxes.
     volumes+=("Sos__Volumes__blob$i=$WORK/blob$i")
   done
   mkdir -p "$WORK/spool"
-  env "${common[@]}" "${servers[@]}" Upload__MaxObjectBytes=$max Upload__SpoolDirectory="$WORK/spool" \
+  env "${common[@]}" "${servers[@]}" "${volumes[@]}" Upload__MaxObjectBytes=$max Upload__SpoolDirectory="$WORK/spool" \
     dotnet "$REPO/Sos.UploadApi/bin/Release/net10.0/Sos.UploadApi.dll" --urls "http://127.0.0.1:$BASE_PORT" >"$WORK/upload.log" 2>&1 &
   PIDS[upload]=$!
   env "${common[@]}" "${servers[@]}" "${volumes[@]}" \

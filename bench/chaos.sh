@@ -235,7 +235,7 @@ LOOP_NAME=$(basename "$LOOP_DEV")
 KERNEL_ERRORS_BEFORE=$(dmesg 2>/dev/null | grep -c "dev $LOOP_NAME" || true)
 
 for ((i = 0; i < BLOBS; i++)); do start_blob "$i"; done
-env "${COMMON[@]}" "${SERVERS[@]}" Sos__InternalToken="$DELETE_TOKEN" Upload__SpoolDirectory="$WORK/spool" Upload__MaxObjectBytes=$MAX_OBJECT \
+env "${COMMON[@]}" "${SERVERS[@]}" "${VOLUMES[@]}" Sos__InternalToken="$DELETE_TOKEN" Upload__SpoolDirectory="$WORK/spool" Upload__MaxObjectBytes=$MAX_OBJECT \
   dotnet "$REPO/Sos.UploadApi/bin/Release/net10.0/Sos.UploadApi.dll" --urls "$UPLOAD_URL" >>"$WORK/upload.log" 2>&1 &
 echo $! >"$PIDS/upload"
 disown $!
@@ -409,8 +409,10 @@ TEMP_LEFT=$(wc -l <"$WORK/temp-files-left.txt")
 
 log "stopping blob servers, dropping the page cache, remounting blob$WB_BLOB's disk"
 for ((i = 0; i < BLOBS; i++)); do stop "blob$i" TERM; done
-# The download API too: it holds the servers' log segments open (it reads their directories).
+# The APIs too: the download API holds the servers' log segments open (it reads their
+# directories), the upload API its segments in their inboxes.
 stop download TERM
+stop upload TERM
 sync
 echo 3 >/proc/sys/vm/drop_caches
 umount "$WORK/blob$WB_BLOB"

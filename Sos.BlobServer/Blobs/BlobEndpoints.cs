@@ -94,7 +94,7 @@ public static class BlobEndpoints
             return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest, title: "Invalid copy batch");
         }
         var batch = Activity.Current?.Context;
-        var traces = copies.Select(copy => TraceCopy(copy, batch)).ToArray();
+        var traces = copies.Select(copy => BlobServerTelemetry.TraceCopy("sos.blob.batch.copy", ActivityKind.Server, copy.TraceParent, copy.Id, copy.Bytes.Length, batch is { } carried ? [new ActivityLink(carried)] : null)).ToArray();
         try
         {
             var answers = new StoredObject[copies.Count];
@@ -136,23 +136,6 @@ public static class BlobEndpoints
                 copyTrace?.Dispose();
             }
         }
-    }
-
-    /// <summary>
-    /// A copy of a batch is traced as part of the upload it belongs to (linked to the batch that
-    /// carried it), with the store's span under it as a single write has.
-    /// </summary>
-    private static (Activity? Copy, Activity? Store) TraceCopy(BatchedCopy copy, ActivityContext? batch)
-    {
-        if (!ActivityContext.TryParse(copy.TraceParent, null, out var upload))
-        {
-            return (null, null);
-        }
-        var traced = BlobServerTelemetry.Source.StartActivity("sos.blob.batch.copy", ActivityKind.Server, upload, links: batch is { } carried ? [new ActivityLink(carried)] : null);
-        var store = traced is null ? null : BlobServerTelemetry.Source.StartActivity("sos.blob.store", ActivityKind.Internal, traced.Context);
-        store?.SetTag("sos.object.id", copy.Id.ToString());
-        store?.SetTag("sos.object.size", copy.Bytes.Length);
-        return (traced, store);
     }
 
     private static Results<VerifiedBlobResult, FileStreamHttpResult, FileContentHttpResult, NotFound, ProblemHttpResult> ReadBlob(string id, HttpRequest request, HttpResponse response, BlobStore store)

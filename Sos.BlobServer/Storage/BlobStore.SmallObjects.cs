@@ -15,7 +15,18 @@ public sealed partial class BlobStore
     /// in order. First write wins, as for files: a copy of an id the log holds keeps the held
     /// metadata. A copy of an id this server holds as a file of its own is written as a file.
     /// </summary>
-    public async Task<StoreResult[]> StoreSmallAsync(IReadOnlyList<SmallCopy> copies, CancellationToken cancellationToken)
+    public Task<StoreResult[]> StoreSmallAsync(IReadOnlyList<SmallCopy> copies, CancellationToken cancellationToken) =>
+        StoreSmallAsync(copies, adopted: false, cancellationToken);
+
+    /// <summary>
+    /// Stores copies read from the inbox (see <see cref="InboxAdopter"/>) as <see cref="StoreSmallAsync(IReadOnlyList{SmallCopy}, CancellationToken)"/>
+    /// stores a batch, but never refuses one for space: it is already durable on this disk and
+    /// acknowledged to a client, and refusing it would lose it.
+    /// </summary>
+    internal Task<StoreResult[]> AdoptSmallAsync(IReadOnlyList<SmallCopy> copies, CancellationToken cancellationToken) =>
+        StoreSmallAsync(copies, adopted: true, cancellationToken);
+
+    private async Task<StoreResult[]> StoreSmallAsync(IReadOnlyList<SmallCopy> copies, bool adopted, CancellationToken cancellationToken)
     {
         var results = new StoreResult[copies.Count];
         if (Fault is not null)
@@ -23,7 +34,7 @@ public sealed partial class BlobStore
             Array.Fill(results, new StoreResult(StoreStatus.Unavailable, default));
             return results;
         }
-        var lowOnSpace = FreeBytes() < _options.MinFreeBytes;
+        var lowOnSpace = !adopted && FreeBytes() < _options.MinFreeBytes;
         var logged = new List<(int Index, LoggedCopy Copy)>();
         var asFiles = new List<(int Index, HybridTimestamp Written)>();
         for (var i = 0; i < copies.Count; i++)
@@ -85,7 +96,7 @@ public sealed partial class BlobStore
         {
             var copy = copies[index];
             using var bytes = new MemoryStream(copy.Bytes, writable: false);
-            results[index] = await StoreAsync(copy.Id, bytes, copy.Metadata, written, cancellationToken, copy.Bytes.Length);
+            results[index] = await StoreAsync(copy.Id, bytes, copy.Metadata, written, adopted, copy.Bytes.Length, cancellationToken);
         }
         return results;
     }

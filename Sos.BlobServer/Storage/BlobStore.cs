@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
 using Sos.BlobServer.Storage.SmallObjects;
 using Sos.Core.Objects;
 using Sos.Core.Storage;
@@ -19,7 +20,8 @@ namespace Sos.BlobServer.Storage;
 /// (the id as the file name, the delete's timestamp as its text); a copy's own timestamp is its
 /// file's modification time, so that a delete and a write of one id are ordered by comparing two
 /// timestamps: the later wins. Small copies that arrive in batches live in the small-object log
-/// (<c>root/.log</c>) instead of files of their own (see <c>BlobStore.SmallObjects.cs</c>).
+/// (<c>root/.log</c>) instead of files of their own (see <c>BlobStore.SmallObjects.cs</c>), and so do
+/// those an upload API on the same machine writes to <c>root/.inbox</c> (see <see cref="InboxAdopter"/>).
 /// </summary>
 public sealed partial class BlobStore : IDisposable
 {
@@ -49,8 +51,12 @@ public sealed partial class BlobStore : IDisposable
     {
     }
 
-    /// <summary>With a directory flush of the caller's choosing (tests record which directories were flushed).</summary>
-    internal BlobStore(IOptions<BlobStoreOptions> options, IDurableCommitter committer, ILogger<BlobStore> logger, TimeProvider time, Action<string> flushDirectory)
+    /// <summary>
+    /// With a directory flush of the caller's choosing (tests record which directories were flushed),
+    /// and a flush of the log's segments (tests make it fail; null: <c>fdatasync</c>).
+    /// </summary>
+    internal BlobStore(IOptions<BlobStoreOptions> options, IDurableCommitter committer, ILogger<BlobStore> logger, TimeProvider time, Action<string> flushDirectory,
+        Action<SafeFileHandle>? flushLog = null)
     {
         _options = options.Value;
         _root = Path.GetFullPath(_options.Root);
@@ -71,7 +77,7 @@ public sealed partial class BlobStore : IDisposable
         Identity = StoreIdentity.LoadOrCreate(_root);
         var log = Path.Combine(_root, StoreLayout.LogFolder);
         CreateDurably(log);
-        _log = new SmallObjectLog(log, _options.LogSegmentBytes, logger);
+        _log = new SmallObjectLog(log, _options.LogSegmentBytes, logger, flushLog);
     }
 
     /// <summary>Finishes the log's appends in flight and closes its segments.</summary>
@@ -90,6 +96,18 @@ public sealed partial class BlobStore : IDisposable
 
     /// <summary>The flush failure that stopped writes, or null while the store takes them.</summary>
     public Exception? Fault => Volatile.Read(ref _fault) ?? _committer.Fault ?? _log.Fault;
+
+    /// <summary>
+    /// The inbox this store adopts copies from, while its adopter runs (see <see cref="InboxAdopter"/>).
+    /// An upload is acknowledged once its copy is in the inbox, possibly before the adopter's next
+    /// look at it, so before the store answers that it holds no copy of an id (<see cref="Find"/>,
+    /// <see cref="Delete"/>, <see cref="WriteTombstoneAsync"/>, <see cref="List"/>) it adopts what
+    /// the inbox holds that it has not adopted yet.
+    /// </summary>
+    internal InboxAdopter? Inbox { get; set; }
+
+    /// <summary>Whether the store takes writes: not stopped by a failed flush, and above its free-space floor.</summary>
+    internal bool TakesWrites => Fault is null && FreeBytes() >= _options.MinFreeBytes;
 
     /// <summary>Tests wrap the stream a check reads, to make it fail as a bad disk would.</summary>
     internal Func<ObjectId, Stream, Stream> WrapCheckedRead { get; set; } = (_, stream) => stream;
@@ -114,7 +132,14 @@ public sealed partial class BlobStore : IDisposable
     /// later one is stored beside it (see <see cref="SettleWithTombstone"/>). <paramref name="length"/> is the body's
     /// length when the caller knows it (an HTTP request's <c>Content-Length</c>).
     /// </summary>
-    public async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken, long? length = null)
+    public Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, CancellationToken cancellationToken, long? length = null) =>
+        StoreAsync(id, content, metadata, stamp, adopted: false, length, cancellationToken);
+
+    /// <summary>
+    /// As above; an <paramref name="adopted"/> copy (one from the inbox, see <see cref="InboxAdopter"/>)
+    /// is already durable on this disk and acknowledged to a client, so it is never refused for space.
+    /// </summary>
+    private async Task<StoreResult> StoreAsync(ObjectId id, Stream content, IReadOnlyDictionary<string, string> metadata, HybridTimestamp? stamp, bool adopted, long? length, CancellationToken cancellationToken)
     {
         using var activity = BlobServerTelemetry.Source.StartActivity("sos.blob.store");
         activity?.SetTag("sos.object.id", id.ToString());
@@ -127,7 +152,7 @@ public sealed partial class BlobStore : IDisposable
             // The log holds this id, so these bytes, if they are its bytes, are small: the write
             // goes where the held copy is, as any write of a held copy replaces it in place.
             var bytes = await ReadUpToAsync(content, logged.DataLength + 1, cancellationToken);
-            return (await StoreSmallAsync([new SmallCopy(id, bytes, metadata, stamp)], cancellationToken))[0];
+            return (await StoreSmallAsync([new SmallCopy(id, bytes, metadata, stamp)], adopted, cancellationToken))[0];
         }
         var written = Stamped(stamp);
         if (FindTombstone(id) is { } deleted && deleted >= written)
@@ -135,7 +160,7 @@ public sealed partial class BlobStore : IDisposable
             LogRefusedDeleted(_logger, id, written, deleted);
             return new StoreResult(StoreStatus.Deleted, default);
         }
-        if (FreeBytes() < _options.MinFreeBytes)
+        if (!adopted && FreeBytes() < _options.MinFreeBytes)
         {
             LogLowOnSpace(_logger, id, _options.MinFreeBytes);
             return new StoreResult(StoreStatus.InsufficientStorage, default);
@@ -264,7 +289,10 @@ public sealed partial class BlobStore : IDisposable
     /// The copy of <paramref name="id"/> on this server, or null. A copy whose metadata is damaged
     /// is quarantined here and reported absent: it is never served or copied with empty metadata.
     /// </summary>
-    public StoredBlob? Find(ObjectId id)
+    public StoredBlob? Find(ObjectId id) => FindHeld(id) ?? (CaughtUpWithInbox() ? FindHeld(id) : null);
+
+    /// <summary>As <see cref="Find"/>, without first adopting what the inbox holds.</summary>
+    private StoredBlob? FindHeld(ObjectId id)
     {
         var blob = _log.TryFind(id, out var logged) ? FindLogged(id, logged) : FindFile(id);
         // A tombstone beside a copy it outdates (a crash between the two steps of a delete): the delete stands.
@@ -337,6 +365,10 @@ public sealed partial class BlobStore : IDisposable
         }
         var deleted = Stamped(stamp);
         var copy = HeldStamp(id);
+        if (copy is null && Inbox is { } inbox && await inbox.CatchUpAsync(cancellationToken))
+        {
+            copy = HeldStamp(id);
+        }
         var held = FindTombstone(id);
         var later = copy is { } written && written > deleted ? copy : null;
         if (held is { } earlier && earlier >= deleted)
@@ -399,7 +431,7 @@ public sealed partial class BlobStore : IDisposable
         }
         try
         {
-            Delete(id);
+            Trash(id);
         }
         catch (IOException)
         {
@@ -472,7 +504,7 @@ public sealed partial class BlobStore : IDisposable
                 return true;
             }
             var size = HeldSize(id);
-            if (Delete(id))
+            if (Trash(id))
             {
                 BlobServerTelemetry.BytesReclaimed.Add(size);
             }
@@ -616,7 +648,10 @@ public sealed partial class BlobStore : IDisposable
     /// rebalance, once the object's preferred servers hold it); <see cref="SweepTrash"/> unlinks it
     /// after <see cref="BlobStoreOptions.TrashRetention"/>. Returns false when there was no copy.
     /// </summary>
-    public bool Delete(ObjectId id)
+    public bool Delete(ObjectId id) => Trash(id) || (CaughtUpWithInbox() && Trash(id));
+
+    /// <summary>As <see cref="Delete"/>, without first adopting what the inbox holds.</summary>
+    private bool Trash(ObjectId id)
     {
         var logged = _log.TryFind(id, out var entry) && RemoveLogged(id, entry, TrashPath(id));
         return DeleteFile(id) || logged;
@@ -692,6 +727,7 @@ public sealed partial class BlobStore : IDisposable
     /// </summary>
     public IEnumerable<ObjectId> List(ObjectId? after = null)
     {
+        CaughtUpWithInbox();
         using var logged = _log.Ids(after).GetEnumerator();
         var more = logged.MoveNext();
         foreach (var id in ListFiles(after))
@@ -736,6 +772,23 @@ public sealed partial class BlobStore : IDisposable
             }
         }
     }
+
+    /// <summary>Makes the inbox's folder (<see cref="StoreLayout.InboxFolder"/>) durably, as the store's other folders, and returns its path.</summary>
+    internal string CreateInbox()
+    {
+        var inbox = Path.Combine(_root, StoreLayout.InboxFolder);
+        CreateDurably(inbox);
+        return inbox;
+    }
+
+    /// <summary>Flushes one of the store's directories: a file deleted from it stays deleted through a crash only then.</summary>
+    internal void FlushDirectory(string directory) => _flushDirectory(directory);
+
+    /// <summary>
+    /// Adopts what the inbox holds that the store has not adopted yet, when it holds anything new;
+    /// true when it did (the caller looks again for what it did not find).
+    /// </summary>
+    private bool CaughtUpWithInbox() => Inbox?.CatchUp() ?? false;
 
     /// <summary>Free bytes on the disk that holds the store.</summary>
     public long FreeBytes() => new DriveInfo(_root).AvailableFreeSpace;

@@ -41,6 +41,15 @@ public sealed class BlobStoreOptions
     [Range(64 * 1024, 1024L * 1024 * 1024)]
     public long LogSegmentBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// How often the inbox (small copies written straight to this server's disk by an upload API
+    /// on its machine) is looked at for new copies to adopt, and whether to hold it open (20 ms by
+    /// default). A lookup of an id the store lacks adopts what is new at once, so this bounds how
+    /// long a copy stays out of the log, not when it is found.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan InboxInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>The pause between the end of one full scrub and the start of the next.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "24855.00:00:00")]
     public TimeSpan ScrubInterval { get; set; } = TimeSpan.FromDays(1);

@@ -1,3 +1,4 @@
+using Sos.Core.Storage;
 namespace Sos.BlobServer.Storage;
 
 /// <summary>
@@ -37,20 +38,5 @@ public sealed class FsyncCommitter : IDurableCommitter
     }
 
     /// <summary>A rename (or deletion, or creation) is durable only once its directory is flushed.</summary>
-    internal static void FlushDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return; // NTFS journals renames; there is no directory handle to flush.
-        }
-        var fd = Libc.OpenDirectory(directory);
-        try
-        {
-            Libc.Check(Libc.Fsync(fd), $"fsync of directory {directory}");
-        }
-        finally
-        {
-            _ = Libc.Close(fd);
-        }
-    }
+    internal static void FlushDirectory(string directory) => DirectorySync.Flush(directory);
 }

@@ -11,7 +11,7 @@ internal static partial class Libc
 {
     private const int ReadOnly = 0; // O_RDONLY
 
-    /// <summary>A read-only descriptor of a directory, which is all fsync and syncfs need.</summary>
+    /// <summary>A read-only descriptor of a directory, which is all syncfs needs.</summary>
     public static int OpenDirectory(string path)
     {
         var fd = Open(path, ReadOnly);
@@ -59,9 +59,6 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    public static partial int Fsync(int fd);
 
     /// <summary>Makes a file's bytes (and its length, not its times) durable, reporting any write-back error of that file.</summary>
     public static void FlushData(SafeFileHandle file)

@@ -20,6 +20,7 @@ public sealed class BatchedRequests
 
     private readonly ConcurrentDictionary<string, Batcher<ObjectId, ServerPresence>> _presence = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Batcher<QueuedCopy, string?>> _copies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Batcher<QueuedCopy, string?>> _inboxCopies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Route, string Server), bool> _unbatched = new();
 
     /// <summary>The most ids one presence question names; a Sos blob server answers up to 1,000.</summary>
@@ -39,12 +40,30 @@ public sealed class BatchedRequests
     /// </summary>
     public TimeSpan CopyLinger { get; init; } = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>The most copies one append to an inbox carries.</summary>
+    public int MaxInboxCopies { get; init; } = 256;
+
+    /// <summary>
+    /// How long the first copy for an idle inbox waits for others to share its write and flush. As
+    /// for batched writes over HTTP, 1 ms gathered the copies of the uploads running meanwhile: in
+    /// upload runs at 16 at once it cost the upload API about two fifths less CPU per upload than
+    /// appending each batch at once, and stored more per second.
+    /// </summary>
+    public TimeSpan InboxLinger { get; init; } = TimeSpan.FromMilliseconds(1);
+
     internal Batcher<ObjectId, ServerPresence> Presence(string server) =>
         _presence.GetOrAdd(server, _ => new Batcher<ObjectId, ServerPresence>(MaxPresenceIds, MaxInFlight));
 
     /// <summary>Each copy is answered with null once it is durable, or with why it is not.</summary>
     internal Batcher<QueuedCopy, string?> Copies(string server) =>
         _copies.GetOrAdd(server, _ => new Batcher<QueuedCopy, string?>(MaxCopies, MaxInFlight, CopyLinger));
+
+    /// <summary>
+    /// Copies for a server's inbox (see <see cref="VolumeInboxes"/>): each batch is one write and
+    /// one flush, with copies asked meanwhile waiting for the next, as the server's own log does.
+    /// </summary>
+    internal Batcher<QueuedCopy, string?> InboxCopies(string server) =>
+        _inboxCopies.GetOrAdd(server, _ => new Batcher<QueuedCopy, string?>(MaxInboxCopies, MaxInFlight, InboxLinger));
 
     internal bool Unbatched(string route, string server) => _unbatched.ContainsKey((route, server));
 

@@ -22,7 +22,7 @@ namespace Sos.Core.Cluster;
 /// every request is counted and logged here (attempts at Debug, failures at Warning). Every copy
 /// written carries a hybrid-clock timestamp, which orders it against deletes (tombstones).
 /// </summary>
-public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, ILogger<ClusterClient> logger, HybridClock? clock = null, BatchedRequests? batches = null, VolumeLogs? volumeLogs = null)
+public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, ILogger<ClusterClient> logger, HybridClock? clock = null, BatchedRequests? batches = null, VolumeLogs? volumeLogs = null, VolumeInboxes? volumeInboxes = null)
 {
     /// <summary>How long a batched presence question may take before its server counts as failed.</summary>
     private static readonly TimeSpan PresenceTimeout = TimeSpan.FromSeconds(10);
@@ -166,6 +166,12 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         {
             var (written, failure) = await AttemptAsync(server, "write", id, async () =>
             {
+                if (small is not null && volumeInboxes?.Open(server) is { } inbox)
+                {
+                    var local = new QueuedCopy(id, small, metadata, stamp, Activity.Current?.Id);
+                    await batches!.InboxCopies(server.Name).AskAsync(local, many => AppendToInboxAsync(server, inbox, many), deadline);
+                    return (string?)null;
+                }
                 if (small is not null && !batches!.Unbatched(CopyBatch.Route, server.Name))
                 {
                     var queued = new QueuedCopy(id, small, metadata, stamp, Activity.Current?.Id);
@@ -500,7 +506,8 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     }
 
     private Task<ServerPresence> AskPresenceAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken) =>
-        batches is null || batches.Unbatched(PresenceAnswer.Route, server.Name)
+        PresenceOnVolume(server, id) is { } onVolume ? Task.FromResult(onVolume)
+        : batches is null || batches.Unbatched(PresenceAnswer.Route, server.Name)
             ? AnswerOnAsync(server, id, cancellationToken)
             : batches.Presence(server.Name).AskAsync(id, ids => PresenceOfManyOnAsync(server, ids), cancellationToken);
 

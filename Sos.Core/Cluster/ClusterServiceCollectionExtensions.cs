@@ -34,6 +34,8 @@ public static class ClusterServiceCollectionExtensions
         services.TryAddSingleton<BatchedRequests>();
         // One follower of each readable server's small-object log per process (see BlobClusterOptions.Volumes).
         services.TryAddSingleton<VolumeLogs>();
+        // One writer to each reachable server's inbox per process, shared by every upload's small copies.
+        services.TryAddSingleton<VolumeInboxes>();
         // One clock per process, so that its timestamps never repeat or go back.
         services.TryAddSingleton(provider => new Time.HybridClock(provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddOptions<InternalTokenOptions>().BindConfiguration(InternalTokenOptions.SectionName);

@@ -5,8 +5,9 @@ namespace Sos.Core.Storage;
 
 /// <summary>
 /// A blob server's small-object log followed from outside the server, read-only: an index from id
-/// to the latest record of it, brought up to date with what was appended since before a lookup of
-/// an id it does not hold, and at least every tenth of a second for the others.
+/// to the latest record of it, brought up to date with what was appended to the segment the server
+/// writes before a lookup of an id it does not hold, and with everything else (removals, a new
+/// segment) at least every tenth of a second.
 /// A record read through it has passed both of its sums and names the id asked for; anything else
 /// (an id not in the index, a record that fails, a log this reader cannot follow) is answered
 /// null, and the caller asks the server.
@@ -35,9 +36,6 @@ public sealed class LogFollower : IDisposable
 
     /// <summary>How long a lookup of an indexed id may go without reading what the log has appended since (a removal), in milliseconds.</summary>
     private const long CatchUpInterval = 100;
-
-    /// <summary>The first read of a record: a 4 KiB copy's whole record with its metadata.</summary>
-    private const int FirstReadBytes = 8 * 1024;
 
     private readonly string _directory;
     private readonly Lock _lock = new();
@@ -81,13 +79,21 @@ public sealed class LogFollower : IDisposable
             // An id not indexed may have been appended since; one that is was, and the log is read
             // again at least every CatchUpInterval for what removed or replaced it since.
             var found = _index.TryGetValue(id.Prefix, out var place);
-            if (!found || Environment.TickCount64 - _caughtUpAt >= CatchUpInterval)
+            if (Environment.TickCount64 - _caughtUpAt >= CatchUpInterval || _newest == 0)
             {
                 if (!CatchUp())
                 {
                     return null;
                 }
                 _caughtUpAt = Environment.TickCount64;
+                found = _index.TryGetValue(id.Prefix, out place);
+            }
+            else if (!found)
+            {
+                // What the server appended since, to the segment it writes: one read. Its next
+                // segment, and a `forgotten` file, are looked for at the interval (a copy written to
+                // a segment begun meanwhile is read through the server until then).
+                ReadNewest();
                 found = _index.TryGetValue(id.Prefix, out place);
             }
             if (!found || !_segments.TryGetValue(SegmentOf(place), out var segment))
@@ -123,28 +129,9 @@ public sealed class LogFollower : IDisposable
     }
 
     private static LoggedCopyRead? Read(SafeFileHandle handle, long offset, ObjectId id) =>
-        ReadRecord(handle, offset) is var (header, payload) && header.Kind == LogRecord.CopyKind && header.Id == id
+        SegmentReader.ReadRecord(handle, offset) is var (header, payload) && header.Kind == LogRecord.CopyKind && header.Id == id
             ? new LoggedCopyRead(header.Stamp, payload[..header.MetadataLength], payload[header.MetadataLength..])
             : null;
-
-    /// <summary>The record at <paramref name="offset"/>, its header and the bytes after it, when it is whole and both its sums match; else null.</summary>
-    private static (LogRecordHeader Header, ReadOnlyMemory<byte> Payload)? ReadRecord(SafeFileHandle handle, long offset)
-    {
-        // One read takes a small copy's whole record; a larger one takes a second for the rest.
-        var record = GC.AllocateUninitializedArray<byte>(FirstReadBytes);
-        var read = RandomAccess.Read(handle, record, offset);
-        if (read < LogRecord.HeaderSize || !LogRecord.TryReadHeader(record, out var header))
-        {
-            return null;
-        }
-        if (header.Length > read)
-        {
-            Array.Resize(ref record, header.Length);
-            read += RandomAccess.Read(handle, record.AsSpan(read), offset + read);
-        }
-        var payload = record.AsMemory(LogRecord.HeaderSize, header.Length - LogRecord.HeaderSize);
-        return read >= header.Length && LogRecord.PayloadMatches(header, payload.Span) ? (header, payload) : null;
-    }
 
     private static int SegmentOf(long place) => (int)(place >> OffsetBits);
 
@@ -245,10 +232,10 @@ public sealed class LogFollower : IDisposable
         {
             return;
         }
-        while (ReadRecord(segment.Handle, _readTo) is var (header, _))
+        foreach (var (offset, header) in SegmentReader.WholeHeaders(segment.Handle, _readTo))
         {
-            Apply(header, _newest, _readTo);
-            _readTo += header.Length;
+            Apply(header, _newest, offset);
+            _readTo = offset + header.Length;
         }
     }
 

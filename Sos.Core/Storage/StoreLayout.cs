@@ -29,6 +29,33 @@ public static class StoreLayout
     /// </summary>
     public const string ForgottenFile = "forgotten";
 
+    /// <summary>
+    /// The folder of the inbox: small copies written straight to the server's disk by another process
+    /// on its machine (the upload API), each writer to segments of its own (<c>&lt;random&gt;.log</c>,
+    /// records as in the log), which the server adopts into its log (see <see cref="InboxOpenFile"/>).
+    /// </summary>
+    public const string InboxFolder = ".inbox";
+
+    /// <summary>
+    /// In the inbox's folder, the file the server holds a shared lock on (see <see cref="FileLock"/>)
+    /// while it adopts what the inbox receives and takes writes: a writer appends only while its try
+    /// at an exclusive lock on it fails. A writer holds a shared lock on a segment while it may append
+    /// to it; a segment on which the server gets an exclusive lock is complete, and the server deletes
+    /// it once it has adopted it.
+    /// </summary>
+    public const string InboxOpenFile = "open";
+
+    /// <summary>
+    /// In an inbox record's metadata, the <c>traceparent</c> of the upload the copy belongs to, so
+    /// that the server traces its adoption as part of that upload. Never a stored name (those begin
+    /// with <c>X-</c>): the server takes it out before it stores the copy.
+    /// </summary>
+    public const string InboxTraceParent = "traceparent";
+
+    /// <summary>The segments in an inbox's folder, by full path (none when it does not exist).</summary>
+    public static List<string> InboxSegments(string inboxDirectory) =>
+        Directory.Exists(inboxDirectory) ? [.. Directory.EnumerateFiles(inboxDirectory, "*" + SegmentSuffix).Order(StringComparer.Ordinal)] : [];
+
     /// <summary>The path of log segment <paramref name="number"/> in the log's folder.</summary>
     public static string SegmentPath(string logDirectory, int number) =>
         Path.Combine(logDirectory, number.ToString("D6", CultureInfo.InvariantCulture) + SegmentSuffix);

@@ -346,12 +346,43 @@ public sealed class SosAppFixture : IAsyncLifetime
             : [];
     }
 
-    /// <summary>The blob servers that hold a copy of <paramref name="id"/> on disk.</summary>
-    public int[] ServersHolding(string id) => [.. Enumerable.Range(0, BlobServerCount).Where(i => DiskCopies.Find(BlobRoot(i), id) is not null)];
+    /// <summary>
+    /// The blob servers that hold a copy of <paramref name="id"/> on disk, in their log or as a file.
+    /// The upload API writes small copies to the servers' inboxes, which they adopt into their logs
+    /// within milliseconds, and at once before they answer that they lack an id: each running server
+    /// is asked for it first, so that what is on disk is what it holds.
+    /// </summary>
+    public int[] ServersHolding(string id)
+    {
+        Adopted(id);
+        return [.. Enumerable.Range(0, BlobServerCount).Where(i => DiskCopies.Find(BlobRoot(i), id) is not null)];
+    }
 
     /// <summary>The bytes of blob server <paramref name="index"/>'s copy of <paramref name="id"/> as they are on its disk (a file, or a log record).</summary>
-    public byte[] CopyOnDisk(int index, string id) =>
-        DiskCopies.Read(BlobRoot(index), id) ?? throw new InvalidOperationException($"blob{index} holds no copy of {id}");
+    public byte[] CopyOnDisk(int index, string id)
+    {
+        Adopted(id);
+        return DiskCopies.Read(BlobRoot(index), id) ?? throw new InvalidOperationException($"blob{index} holds no copy of {id}");
+    }
+
+    /// <summary>Asks every running blob server for the id (HEAD), which has it adopt whatever its inbox holds first.</summary>
+    private void Adopted(string id)
+    {
+        // On the pool: the test's own context may have no thread free to continue on while this waits.
+        Task.WaitAll([.. Enumerable.Range(0, BlobServerCount).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                using var blob = BlobServer(i);
+                blob.Timeout = TimeSpan.FromSeconds(5);
+                using var response = await blob.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/blob/{id}"));
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // Not running: what its inbox holds waits for its start.
+            }
+        }))]);
+    }
 
     /// <summary>The data directory of blob server <paramref name="index"/>.</summary>
     public string BlobRoot(int index) => Path.Combine(DataDirectory, $"blob{index}");

@@ -53,7 +53,7 @@ public sealed class UploadTraceTests(SosAppFixture sos, ITestOutputHelper output
         foreach (var store in stores)
         {
             var ancestors = Ancestors(store, byId).ToList();
-            Assert.Contains(ancestors, span => span.Service == store.Service && (span.Name.StartsWith("POST", StringComparison.Ordinal) || span.Name == "sos.blob.batch.copy"));
+            Assert.Contains(ancestors, span => span.Service == store.Service && (span.Name.StartsWith("POST", StringComparison.Ordinal) || span.Name is "sos.blob.batch.copy" or "sos.blob.inbox.copy"));
             Assert.Contains(ancestors, span => span.SpanId == upload.SpanId);
         }
     }

@@ -119,6 +119,27 @@ public class InProcessSos : IAsyncLifetime
         return new HttpClient { BaseAddress = address };
     }
 
+    /// <summary>
+    /// Starts one more upload API over the same blob servers, told each server's data directory as
+    /// the AppHost tells it when it runs the cluster on one machine (so it writes small copies to
+    /// the servers' inboxes), and returns a client of it. It stops with the cluster.
+    /// </summary>
+    public async Task<HttpClient> StartUploadApiWithVolumesAsync()
+    {
+        var settings = new Dictionary<string, string?>(ClusterSettings())
+        {
+            ["Sos:InternalToken"] = DeleteToken,
+            ["Upload:MaxObjectBytes"] = MaxObjectBytes.ToString(CultureInfo.InvariantCulture),
+            ["Upload:SpoolDirectory"] = SpoolDirectory,
+        };
+        for (var i = 0; i < BlobServerCount; i++)
+        {
+            settings[$"Sos:Volumes:blob{i}"] = BlobRoot(i);
+        }
+        var address = await Start<UploadOptions>(settings);
+        return new HttpClient { BaseAddress = address };
+    }
+
     /// <summary>Stops blob server <paramref name="index"/>: its port then refuses connections, as a crashed server's does.</summary>
     public async Task StopBlobServerAsync(int index)
     {

@@ -143,6 +143,8 @@ public sealed class LogFollowerTests : IDisposable
         {
             await restarted.AppendAsync([later]);
         }
+        // A segment begun since is looked for at the follower's interval, not at every lookup.
+        await Task.Delay(TimeSpan.FromMilliseconds(150));
 
         AssertFound(follower, kept);
         AssertFound(follower, later);
