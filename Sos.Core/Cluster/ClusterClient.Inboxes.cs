@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
 using Sos.Core.Storage;
@@ -56,7 +55,6 @@ public sealed partial class ClusterClient
     /// <summary>One batch of small copies appended to the server's inbox: null for each, as a batched write answers when all are durable.</summary>
     private Task<IReadOnlyList<string?>> AppendToInboxAsync(BlobServer server, InboxWriter inbox, IReadOnlyList<QueuedCopy> copies)
     {
-        Activity.Current?.SetTag("sos.blob.inbox", true);
         volumeInboxes!.Append(inbox, server, [.. copies.Select(copy => new InboxCopy(copy.Id, copy.Bytes, copy.Metadata, copy.Stamp, copy.TraceParent))]);
         return Task.FromResult<IReadOnlyList<string?>>(new string?[copies.Count]);
     }

@@ -168,6 +168,9 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
             {
                 if (small is not null && volumeInboxes?.Open(server) is { } inbox)
                 {
+                    // The write's span, as an HTTP copy has its request's: the server traces its adoption under it.
+                    using var write = ClusterTelemetry.Source.StartActivity("sos.blob.inbox.write", ActivityKind.Producer);
+                    write?.SetTag("sos.blob.server", server.Name);
                     var local = new QueuedCopy(id, small, metadata, stamp, Activity.Current?.Id);
                     await batches!.InboxCopies(server.Name).AskAsync(local, many => AppendToInboxAsync(server, inbox, many), deadline);
                     return (string?)null;
