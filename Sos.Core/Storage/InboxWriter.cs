@@ -33,6 +33,9 @@ public sealed class InboxWriter : IDisposable
     private readonly Action<SafeFileHandle> _flush;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
+    // Apart from the appends' lock: every upload asks whether the inbox is open, and none should
+    // wait for a flush in progress to be told.
+    private readonly Lock _openLock = new();
     private long _openCheckedAt = long.MinValue;
     private bool _open;
     private SafeFileHandle? _segment;
@@ -64,9 +67,9 @@ public sealed class InboxWriter : IDisposable
     {
         get
         {
-            lock (_lock)
+            lock (_openLock)
             {
-                if (_fault is not null || _disposed)
+                if (Volatile.Read(ref _fault) is not null || Volatile.Read(ref _disposed))
                 {
                     return false;
                 }
@@ -127,7 +130,7 @@ public sealed class InboxWriter : IDisposable
             }
             catch (Exception ex)
             {
-                _fault = ex;
+                Volatile.Write(ref _fault, ex);
                 LetGo();
                 throw new IOException("A flush of the inbox failed; this writer takes no more copies.", ex);
             }
@@ -139,7 +142,7 @@ public sealed class InboxWriter : IDisposable
     {
         lock (_lock)
         {
-            _disposed = true;
+            Volatile.Write(ref _disposed, true);
             LetGo();
         }
     }

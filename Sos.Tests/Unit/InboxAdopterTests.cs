@@ -65,12 +65,19 @@ public sealed class InboxAdopterTests : IDisposable
         var upload = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
         var traceParent = $"00-{upload.TraceId}-{upload.SpanId}-01";
         var copy = Copy(4096, seed: 21, At(10), new Dictionary<string, string> { ["X-Orig-Filename"] = "traced.txt" });
-        var spans = new List<Activity>();
+        // Other tests run meanwhile and stop spans of their own, on other threads: only this trace's are kept.
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == "Sos.BlobServer",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
+            ActivityStopped = span =>
+            {
+                if (span.TraceId == upload.TraceId)
+                {
+                    spans.Enqueue(span);
+                }
+            },
         };
         ActivitySource.AddActivityListener(listener);
         await using var server = await StartAsync();
