@@ -109,7 +109,7 @@ public sealed class FaultToleranceTests(OutageAppFixture app, ITestOutputHelper 
         }
         Assert.Empty(_sos.StagedFiles());
 
-        var survivors = before.Where(entry => DiskCopies.Find(_sos.BlobRoot(2), entry.Key) is not null).ToList();
+        var survivors = before.Where(entry => _sos.ServersHolding(entry.Key).Contains(2)).ToList();
         Assert.NotEmpty(survivors);
         foreach (var (id, bytes) in survivors)
         {
