@@ -90,18 +90,17 @@ public sealed class InboxWriter : IDisposable
     /// </summary>
     public void Append(IReadOnlyList<InboxCopy> copies)
     {
-        var records = new byte[copies.Sum(copy => LogRecord.SizeOf(MetadataLengthBound(copy), copy.Bytes.Length))];
-        var length = 0;
-        foreach (var copy in copies)
+        var metadata = copies.Select(copy =>
         {
             var sums = new ChunkSums.Builder();
             sums.Append(copy.Bytes.Span);
-            var metadata = MetadataFile.Serialize(WithTraceParent(copy), sums.Build());
-            if (records.Length - length < LogRecord.SizeOf(metadata.Length, copy.Bytes.Length))
-            {
-                Array.Resize(ref records, length + LogRecord.SizeOf(metadata.Length, copy.Bytes.Length) + records.Length / 2);
-            }
-            length += LogRecord.Write(records.AsSpan(length), LogRecord.CopyKind, copy.Id, copy.Stamp, metadata, copy.Bytes.Span);
+            return MetadataFile.Serialize(WithTraceParent(copy), sums.Build());
+        }).ToArray();
+        var records = new byte[copies.Select((copy, i) => LogRecord.SizeOf(metadata[i].Length, copy.Bytes.Length)).Sum()];
+        var length = 0;
+        for (var i = 0; i < copies.Count; i++)
+        {
+            length += LogRecord.Write(records.AsSpan(length), LogRecord.CopyKind, copies[i].Id, copies[i].Stamp, metadata[i], copies[i].Bytes.Span);
         }
         lock (_lock)
         {
@@ -153,8 +152,6 @@ public sealed class InboxWriter : IDisposable
             ? new Dictionary<string, string>(copy.Metadata) { [StoreLayout.InboxTraceParent] = traceParent }
             : copy.Metadata;
 
-    /// <summary>A first guess at a copy's metadata length in its record (the buffer grows when it is short).</summary>
-    private static int MetadataLengthBound(InboxCopy copy) => 320 + copy.Metadata.Sum(pair => 8 + 2 * (pair.Key.Length + pair.Value.Length));
 
     /// <summary>
     /// Whether the server holds its lock on the inbox's <c>open</c> file: an exclusive lock cannot
