@@ -18,7 +18,8 @@ internal static class BlobServerTelemetry
     /// </summary>
     public static (Activity? Copy, Activity? Store) TraceCopy(string name, ActivityKind kind, string? traceParent, Sos.Core.Objects.ObjectId id, int size, ActivityLink[]? links = null)
     {
-        if (!ActivityContext.TryParse(traceParent, null, out var upload))
+        // Nothing listens unless traces are exported: the context is not even parsed then.
+        if (!Source.HasListeners() || !ActivityContext.TryParse(traceParent, null, out var upload))
         {
             return (null, null);
         }

@@ -87,16 +87,35 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
 
     /// <summary>
     /// Asks every server at once whether it holds the object, and whether it recorded a delete of
-    /// it: in a batch with the other objects asked about meanwhile where the server answers batched
-    /// questions, else by HEAD. A server that fails counts as not holding it, so a doubt means
+    /// it: from its volume where that can answer (see <see cref="PresenceOnVolume"/>), else in a batch
+    /// with the other objects asked about meanwhile where the server answers batched questions, else
+    /// by HEAD. A server that fails counts as not holding it, so a doubt means
     /// "write it". A copy no later than a delete recorded on any server is outdated, not held: the
     /// object was deleted after it was written, and that server missed the delete.
     /// </summary>
     public async Task<CopyCount> CountCopiesAsync(ObjectId id, CancellationToken cancellationToken)
     {
         var ranked = Rank(id);
-        var answers = await Task.WhenAll(ranked.Select(server =>
-            AttemptAsync(server, "count", id, () => AskPresenceAsync(server, id, cancellationToken), cancellationToken)));
+        var answers = new (bool Answered, ServerPresence Presence)[ranked.Length];
+        var asked = new List<(int Index, Task<(bool, ServerPresence)> Answer)>();
+        for (var i = 0; i < ranked.Length; i++)
+        {
+            var server = ranked[i];
+            // What a server's volume answers costs no request and nothing to wait for: the usual
+            // case where the cluster shares this machine, answered without a task per server.
+            if (PresenceOnVolume(server, id) is { } onVolume)
+            {
+                answers[i] = (true, onVolume);
+            }
+            else
+            {
+                asked.Add((i, AttemptAsync(server, "count", id, () => AskPresenceAsync(server, id, cancellationToken), cancellationToken)));
+            }
+        }
+        foreach (var (index, answer) in asked)
+        {
+            answers[index] = await answer;
+        }
         HybridTimestamp? deleted = null;
         foreach (var (answered, presence) in answers)
         {
@@ -509,8 +528,7 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     }
 
     private Task<ServerPresence> AskPresenceAsync(BlobServer server, ObjectId id, CancellationToken cancellationToken) =>
-        PresenceOnVolume(server, id) is { } onVolume ? Task.FromResult(onVolume)
-        : batches is null || batches.Unbatched(PresenceAnswer.Route, server.Name)
+        batches is null || batches.Unbatched(PresenceAnswer.Route, server.Name)
             ? AnswerOnAsync(server, id, cancellationToken)
             : batches.Presence(server.Name).AskAsync(id, ids => PresenceOfManyOnAsync(server, ids), cancellationToken);
 
