@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Sos.Core.Storage;
 
 namespace Sos.BlobServer.Storage;
 
@@ -101,7 +102,7 @@ public sealed partial class GroupCommitter : IDurableCommitter, IAsyncDisposable
     {
         // The store creates its root too (durably), but it is built after its committer.
         Directory.CreateDirectory(root);
-        return SyncfsFlush.IsReliableHere() ? new SyncfsFlush(root) : new DirectoryFlush();
+        return FileSystemFlush.IsReliableHere() ? new SyncfsFlush(root) : new DirectoryFlush();
     }
 
     /// <summary>A large write flushes on its own, but a flush failure anywhere fails it too.</summary>

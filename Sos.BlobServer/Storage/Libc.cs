@@ -4,24 +4,11 @@ using Microsoft.Win32.SafeHandles;
 namespace Sos.BlobServer.Storage;
 
 /// <summary>
-/// The few libc calls .NET has no API for: flushing a directory or a whole file system, and a
-/// rename with no checks around it.
+/// The few libc calls .NET has no API for: flushing a file's data alone, starting write-back,
+/// opening a file for direct writes, and a rename with no checks around it.
 /// </summary>
 internal static partial class Libc
 {
-    private const int ReadOnly = 0; // O_RDONLY
-
-    /// <summary>A read-only descriptor of a directory, which is all syncfs needs.</summary>
-    public static int OpenDirectory(string path)
-    {
-        var fd = Open(path, ReadOnly);
-        if (fd < 0)
-        {
-            throw new IOException($"Cannot open directory {path} (errno {Marshal.GetLastPInvokeError()}).");
-        }
-        return fd;
-    }
-
     /// <summary>Turns a failed call (non-zero return) into an exception naming it and its errno.</summary>
     public static void Check(int result, string what)
     {
@@ -57,9 +44,6 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Rename(string source, string destination);
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
     /// <summary>Makes a file's bytes (and its length, not its times) durable, reporting any write-back error of that file.</summary>
     public static void FlushData(SafeFileHandle file)
     {
@@ -85,10 +69,6 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
     private static partial int Fdatasync(int fd);
-
-    /// <summary>Linux only: writes back and flushes the whole file system that holds <paramref name="fd"/>.</summary>
-    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
-    public static partial int Syncfs(int fd);
 
     /// <summary>
     /// Linux only: starts write-back of a range of a file without waiting for it

@@ -20,8 +20,11 @@ public sealed class BatchedRequests
 
     private readonly ConcurrentDictionary<string, Batcher<ObjectId, ServerPresence>> _presence = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Batcher<QueuedCopy, string?>> _copies = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Batcher<QueuedCopy, string?>> _inboxCopies = new(StringComparer.Ordinal);
+    private readonly Lazy<Batcher<InboxAppend, string?>> _inboxAppends;
     private readonly ConcurrentDictionary<(string Route, string Server), bool> _unbatched = new();
+
+    public BatchedRequests() =>
+        _inboxAppends = new(() => new Batcher<InboxAppend, string?>(MaxInboxCopies, MaxInFlight, InboxLinger));
 
     /// <summary>The most ids one presence question names; a Sos blob server answers up to 1,000.</summary>
     public int MaxPresenceIds { get; init; } = 256;
@@ -40,7 +43,7 @@ public sealed class BatchedRequests
     /// </summary>
     public TimeSpan CopyLinger { get; init; } = TimeSpan.FromMilliseconds(1);
 
-    /// <summary>The most copies one append to an inbox carries.</summary>
+    /// <summary>The most copies one append to the inboxes carries, for all of them together.</summary>
     public int MaxInboxCopies { get; init; } = 256;
 
     /// <summary>
@@ -59,11 +62,12 @@ public sealed class BatchedRequests
         _copies.GetOrAdd(server, _ => new Batcher<QueuedCopy, string?>(MaxCopies, MaxInFlight, CopyLinger));
 
     /// <summary>
-    /// Copies for a server's inbox (see <see cref="VolumeInboxes"/>): each batch is one write and
-    /// one flush, with copies asked meanwhile waiting for the next, as the server's own log does.
+    /// Copies for the servers' inboxes (see <see cref="VolumeInboxes"/>), all servers' in one batch:
+    /// the copies of the uploads running meanwhile wait out one linger together, then each inbox
+    /// gets one write and the batch one flush per file system, with copies asked meanwhile waiting
+    /// for the next batch, as the servers' own logs do.
     /// </summary>
-    internal Batcher<QueuedCopy, string?> InboxCopies(string server) =>
-        _inboxCopies.GetOrAdd(server, _ => new Batcher<QueuedCopy, string?>(MaxInboxCopies, MaxInFlight, InboxLinger));
+    internal Batcher<InboxAppend, string?> InboxAppends => _inboxAppends.Value;
 
     internal bool Unbatched(string route, string server) => _unbatched.ContainsKey((route, server));
 

@@ -52,10 +52,7 @@ public sealed partial class ClusterClient
         }
     }
 
-    /// <summary>One batch of small copies appended to the server's inbox: null for each, as a batched write answers when all are durable.</summary>
-    private Task<IReadOnlyList<string?>> AppendToInboxAsync(BlobServer server, InboxWriter inbox, IReadOnlyList<QueuedCopy> copies)
-    {
-        volumeInboxes!.Append(inbox, server, [.. copies.Select(copy => new InboxCopy(copy.Id, copy.Bytes, copy.Metadata, copy.Stamp, copy.TraceParent))]);
-        return Task.FromResult<IReadOnlyList<string?>>(new string?[copies.Count]);
-    }
+    /// <summary>One batch of small copies appended to their servers' inboxes (see <see cref="VolumeInboxes.Append"/>).</summary>
+    private Task<IReadOnlyList<string?>> AppendToInboxesAsync(IReadOnlyList<InboxAppend> appends) =>
+        Task.FromResult(volumeInboxes!.Append(appends));
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Sos.Core.BlobServers;
 using Sos.Core.Objects;
 using Sos.Core.Placement;
+using Sos.Core.Storage;
 using Sos.Core.Time;
 
 namespace Sos.Core.Cluster;
@@ -185,13 +186,16 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         {
             var (written, failure) = await AttemptAsync(server, "write", id, async () =>
             {
-                if (small is not null && volumeInboxes?.Open(server) is { } inbox)
+                if (small is not null && volumeInboxes?.Open(server) is not null)
                 {
                     // The write's span, as an HTTP copy has its request's: the server traces its adoption under it.
                     using var write = ClusterTelemetry.Source.StartActivity("sos.blob.inbox.write", ActivityKind.Producer);
                     write?.SetTag("sos.blob.server", server.Name);
-                    var local = new QueuedCopy(id, small, metadata, stamp, Activity.Current?.Id);
-                    await batches!.InboxCopies(server.Name).AskAsync(local, many => AppendToInboxAsync(server, inbox, many), deadline);
+                    var local = new InboxAppend(server, new InboxCopy(id, small, metadata, stamp, Activity.Current?.Id));
+                    if (await batches!.InboxAppends.AskAsync(local, AppendToInboxesAsync, deadline) is { } failed)
+                    {
+                        throw new IOException($"Its inbox did not take the copy: {failed}");
+                    }
                     return (string?)null;
                 }
                 if (small is not null && !batches!.Unbatched(CopyBatch.Route, server.Name))

@@ -8,7 +8,9 @@ namespace Sos.Core.Cluster;
 /// <summary>
 /// This process's writers to the inboxes of the blob servers whose volumes it can reach (see
 /// <see cref="BlobClusterOptions.Volumes"/>), one per server, and the copies it wrote there lately.
-/// One per process: every upload's small copies share their server's segment and flushes.
+/// One per process: every upload's small copies share their server's segment and flushes. The
+/// writers whose volumes share a file system share its flush (see <see cref="FileSystemFlush"/>)
+/// where the kernel allows: a batch for all servers is written, then flushed once.
 /// </summary>
 /// <remarks>
 /// A copy is remembered for <see cref="RememberFor"/> after its write, so that this process finds
@@ -22,6 +24,7 @@ public sealed class VolumeInboxes : IDisposable
     private static readonly TimeSpan RememberFor = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, InboxWriter> _writers;
+    private readonly List<FileSystemFlush> _fileSystems = [];
     private readonly ConcurrentDictionary<(string Server, ObjectId Id), (ObjectInfo Info, long Written)> _recent = new();
     private readonly TimeProvider _time;
     private long _lastPruned;
@@ -30,35 +33,82 @@ public sealed class VolumeInboxes : IDisposable
     {
         _time = time ?? TimeProvider.System;
         _lastPruned = _time.GetTimestamp();
+        var shared = new Dictionary<(uint, uint), FileSystemFlush>();
         _writers = cluster.Servers
             .Where(server => server.Volume is not null)
-            .ToDictionary(server => server.Name, server => new InboxWriter(server.Volume!, time: _time), StringComparer.Ordinal);
+            .ToDictionary(server => server.Name, server => new InboxWriter(server.Volume!, time: _time, fileSystem: SharedFlush(server.Volume!, shared)), StringComparer.Ordinal);
+        _fileSystems.AddRange(shared.Values);
+    }
+
+    /// <summary>The flush shared by the volumes on <paramref name="volume"/>'s file system; null where each segment must be flushed on its own.</summary>
+    private static FileSystemFlush? SharedFlush(string volume, Dictionary<(uint, uint), FileSystemFlush> shared)
+    {
+        if (!FileSystemFlush.IsReliableHere() || FileIdentity.Of(volume) is not { } identity)
+        {
+            return null;
+        }
+        var device = (identity.DeviceMajor, identity.DeviceMinor);
+        if (!shared.TryGetValue(device, out var flush))
+        {
+            flush = new FileSystemFlush(volume);
+            shared[device] = flush;
+        }
+        return flush;
     }
 
     /// <summary>The writer to <paramref name="server"/>'s inbox while it is open (see <see cref="InboxWriter.IsOpen"/>), else null.</summary>
     public InboxWriter? Open(Placement.BlobServer server) =>
         _writers.TryGetValue(server.Name, out var writer) && writer.IsOpen ? writer : null;
 
-    /// <summary>Appends the copies to the server's inbox (see <see cref="InboxWriter.Append"/>) and remembers them.</summary>
-    public void Append(InboxWriter writer, Placement.BlobServer server, IReadOnlyList<InboxCopy> copies)
+    /// <summary>
+    /// Appends a batch of copies to their servers' inboxes (each inbox's in one write, see
+    /// <see cref="InboxWriter.Write"/>), then flushes them (a file system shared by several, once),
+    /// and remembers the copies made durable. Answers null for each of those, or why its inbox did
+    /// not take it.
+    /// </summary>
+    internal IReadOnlyList<string?> Append(IReadOnlyList<InboxAppend> appends)
     {
-        writer.Append(copies);
+        var answers = new string?[appends.Count];
+        var inboxes = Enumerable.Range(0, appends.Count).GroupBy(i => appends[i].Server.Name).ToList();
+        var written = inboxes.Where(inbox => Attempt(inbox, answers, writer => writer.Write([.. inbox.Select(i => appends[i].Copy)]))).ToList();
         var now = _time.GetTimestamp();
-        foreach (var copy in copies)
+        foreach (var inbox in written.Where(inbox => Attempt(inbox, answers, writer => writer.Flush())))
         {
-            var info = new ObjectInfo(copy.Bytes.Length, copy.Stamp.Time, copy.Metadata, copy.Stamp);
-            _recent[(server.Name, copy.Id)] = (info, now);
+            foreach (var copy in inbox.Select(i => appends[i].Copy))
+            {
+                var info = new ObjectInfo(copy.Bytes.Length, copy.Stamp.Time, copy.Metadata, copy.Stamp);
+                _recent[(inbox.Key, copy.Id)] = (info, now);
+            }
         }
         if (_time.GetElapsedTime(Interlocked.Read(ref _lastPruned), now) >= RememberFor)
         {
             Interlocked.Exchange(ref _lastPruned, now);
-            foreach (var (key, (_, written)) in _recent)
+            foreach (var (key, (_, at)) in _recent)
             {
-                if (_time.GetElapsedTime(written, now) >= RememberFor)
+                if (_time.GetElapsedTime(at, now) >= RememberFor)
                 {
                     _recent.TryRemove(key, out _);
                 }
             }
+        }
+        return answers;
+    }
+
+    /// <summary>Does <paramref name="step"/> with the inbox's writer; false, with why in each of its copies' answers, when it fails.</summary>
+    private bool Attempt(IGrouping<string, int> inbox, string?[] answers, Action<InboxWriter> step)
+    {
+        try
+        {
+            step(_writers[inbox.Key]);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            foreach (var i in inbox)
+            {
+                answers[i] = ex.Message;
+            }
+            return false;
         }
     }
 
@@ -72,5 +122,6 @@ public sealed class VolumeInboxes : IDisposable
         {
             writer.Dispose();
         }
+        _fileSystems.ForEach(flush => flush.Dispose());
     }
 }

@@ -13,11 +13,7 @@ public static partial class DirectorySync
         {
             return; // NTFS journals its directory changes; there is no directory handle to flush.
         }
-        var fd = Open(directory, ReadOnlyDirectory);
-        if (fd < 0)
-        {
-            throw new IOException($"Cannot open directory {directory} ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}).");
-        }
+        var fd = OpenDirectory(directory);
         try
         {
             if (Fsync(fd) != 0)
@@ -28,6 +24,23 @@ public static partial class DirectorySync
         finally
         {
             _ = Close(fd);
+        }
+    }
+
+    /// <summary>A descriptor of <paramref name="directory"/>, read-only; throws <see cref="IOException"/> when it cannot be opened.</summary>
+    internal static int OpenDirectory(string directory)
+    {
+        var fd = Open(directory, ReadOnlyDirectory);
+        return fd >= 0 ? fd
+            : throw new IOException($"Cannot open directory {directory} ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}).");
+    }
+
+    /// <summary>Closes a descriptor from <see cref="OpenDirectory"/>; a negative one is no descriptor.</summary>
+    internal static void CloseDescriptor(int descriptor)
+    {
+        if (descriptor >= 0)
+        {
+            _ = Close(descriptor);
         }
     }
 

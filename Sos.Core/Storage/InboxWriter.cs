@@ -6,9 +6,9 @@ namespace Sos.Core.Storage;
 /// <summary>
 /// This process's segment in one blob server's inbox (see <see cref="StoreLayout.InboxFolder"/>):
 /// small copies written straight to the server's disk, one write and one flush per batch, for the
-/// server to adopt into its log. A copy is durable when <see cref="Append"/> returns, as it is when
-/// a server answers a batched write; the server finds it from then on (it adopts what its inbox
-/// holds before it says it lacks an id).
+/// server to adopt into its log. A copy is durable when <see cref="Append"/> returns (or
+/// <see cref="Flush"/>, after <see cref="Write"/>), as it is when a server answers a batched write;
+/// the server finds it from then on (it adopts what its inbox holds before it says it lacks an id).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -31,6 +31,7 @@ public sealed class InboxWriter : IDisposable
     private readonly string _directory;
     private readonly long _segmentBytes;
     private readonly Action<SafeFileHandle> _flush;
+    private readonly FileSystemFlush? _fileSystem;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     // Apart from the appends' lock: every upload asks whether the inbox is open, and none should
@@ -40,6 +41,8 @@ public sealed class InboxWriter : IDisposable
     private bool _open;
     private SafeFileHandle? _segment;
     private long _end;
+    // The last write not flushed yet, by its ticket from the shared flush (1 where there is none); 0 when all are.
+    private long _unflushed;
     private Exception? _fault;
     private bool _disposed;
 
@@ -47,8 +50,13 @@ public sealed class InboxWriter : IDisposable
     /// <param name="segmentBytes">A segment past this size is let go and the next one started.</param>
     /// <param name="flush">Makes a segment's appended bytes durable; tests make it fail.</param>
     /// <param name="time">The clock for <see cref="IsOpen"/>'s checks.</param>
-    public InboxWriter(string root, long segmentBytes = 16 * 1024 * 1024, Action<SafeFileHandle>? flush = null, TimeProvider? time = null)
+    /// <param name="fileSystem">
+    /// The flush this writer shares with the other writers on its file system, which flushes all
+    /// of their writes at once; without one, the segment is flushed with <paramref name="flush"/>.
+    /// </param>
+    public InboxWriter(string root, long segmentBytes = 16 * 1024 * 1024, Action<SafeFileHandle>? flush = null, TimeProvider? time = null, FileSystemFlush? fileSystem = null)
     {
+        _fileSystem = fileSystem;
         _directory = Path.Combine(root, StoreLayout.InboxFolder);
         _segmentBytes = segmentBytes;
         _flush = flush ?? RandomAccess.FlushToDisk;
@@ -90,6 +98,17 @@ public sealed class InboxWriter : IDisposable
     /// </summary>
     public void Append(IReadOnlyList<InboxCopy> copies)
     {
+        Write(copies);
+        Flush();
+    }
+
+    /// <summary>
+    /// Appends the copies in one write, not yet durable: <see cref="Flush"/> makes them so, with
+    /// whatever else was written on the file system meanwhile where the flush is shared. Throws
+    /// <see cref="IOException"/> when they were not written (or this writer has stopped).
+    /// </summary>
+    public void Write(IReadOnlyList<InboxCopy> copies)
+    {
         var metadata = copies.Select(copy =>
         {
             var sums = new ChunkSums.Builder();
@@ -104,13 +123,11 @@ public sealed class InboxWriter : IDisposable
         }
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_fault is { } fault)
-            {
-                throw new IOException("This inbox writer stopped after a failed flush.", fault);
-            }
+            ThrowIfStopped();
             if (_segment is null || _end + length > _segmentBytes)
             {
+                // What the segment let go holds is flushed first: its handle goes with it.
+                FlushWritten();
                 StartSegment();
             }
             try
@@ -119,21 +136,27 @@ public sealed class InboxWriter : IDisposable
             }
             catch (IOException)
             {
-                // Not written (a full disk, say): what it left at the end is passed over by the server.
+                // Not written (a full disk, say): what it left at the end is passed over by the
+                // server. What was written before it is flushed first, as it was acknowledged to no one yet.
+                FlushWritten();
                 LetGo();
                 throw;
             }
-            try
-            {
-                _flush(_segment!);
-            }
-            catch (Exception ex)
-            {
-                Volatile.Write(ref _fault, ex);
-                LetGo();
-                throw new IOException("A flush of the inbox failed; this writer takes no more copies.", ex);
-            }
             _end += length;
+            _unflushed = _fileSystem?.Wrote() ?? 1;
+        }
+    }
+
+    /// <summary>
+    /// Returns once everything <see cref="Write"/> wrote is durable. A flush that fails stops this
+    /// writer for good, and throws <see cref="IOException"/>.
+    /// </summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            ThrowIfStopped();
+            FlushWritten();
         }
     }
 
@@ -202,6 +225,42 @@ public sealed class InboxWriter : IDisposable
         }
         _segment = segment;
         _end = 0;
+    }
+
+    private void ThrowIfStopped()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_fault is { } fault)
+        {
+            throw new IOException("This inbox writer stopped after a failed flush.", fault);
+        }
+    }
+
+    /// <summary>Flushes what was written and not yet flushed; under the appends' lock.</summary>
+    private void FlushWritten()
+    {
+        if (_unflushed == 0)
+        {
+            return;
+        }
+        try
+        {
+            if (_fileSystem is { } shared)
+            {
+                shared.Flush(_unflushed);
+            }
+            else
+            {
+                _flush(_segment!);
+            }
+        }
+        catch (Exception ex)
+        {
+            Volatile.Write(ref _fault, ex);
+            LetGo();
+            throw new IOException("A flush of the inbox failed; this writer takes no more copies.", ex);
+        }
+        _unflushed = 0;
     }
 
     /// <summary>Closes the segment (its lock goes with it): the server adopts what is in it and deletes it.</summary>

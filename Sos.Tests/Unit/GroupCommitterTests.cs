@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sos.BlobServer.Storage;
+using Sos.Core.Storage;
 
 namespace Sos.Tests.Unit;
 
@@ -155,7 +156,7 @@ public sealed class GroupCommitterTests : IAsyncLifetime
     [InlineData(6, 1, true)]
     public void SyncfsGroupsFlushesOnlyOnKernelsWhereItReportsWriteBackErrors(int major, int minor, bool reliable)
     {
-        Assert.Equal(reliable, SyncfsFlush.ReportsWriteBackErrors(new Version(major, minor)));
+        Assert.Equal(reliable, FileSystemFlush.ReportsWriteBackErrors(new Version(major, minor)));
     }
 
     [Fact]

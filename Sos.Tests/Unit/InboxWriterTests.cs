@@ -101,6 +101,70 @@ public sealed class InboxWriterTests : IDisposable
     }
 
     [Fact]
+    public void WritersOnOneFileSystemWriteTheirBatchesThenShareOneFlush()
+    {
+        var syncs = 0;
+        var otherRoot = Directory.CreateTempSubdirectory("sos-inbox-").FullName;
+        Directory.CreateDirectory(Path.Combine(otherRoot, StoreLayout.InboxFolder));
+        try
+        {
+            using var shared = new FileSystemFlush(_root, descriptor =>
+            {
+                syncs++;
+                return FileSystemFlush.Syncfs(descriptor);
+            });
+            using var first = new InboxWriter(_root, fileSystem: shared);
+            using var second = new InboxWriter(otherRoot, fileSystem: shared);
+
+            first.Write([Copy(100, 9, new Dictionary<string, string>())]);
+            second.Write([Copy(200, 10, new Dictionary<string, string>())]);
+            first.Flush();
+            second.Flush();
+            Assert.Equal(1, syncs);
+
+            // A write after that flush began is not covered by it.
+            second.Append([Copy(300, 11, new Dictionary<string, string>())]);
+            Assert.Equal(2, syncs);
+            Assert.Single(Records(_root));
+            Assert.Equal(2, Records(otherRoot).Count);
+        }
+        finally
+        {
+            Directory.Delete(otherRoot, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AFailedSharedFlushStopsEveryWriterThatShares()
+    {
+        var fail = false;
+        var otherRoot = Directory.CreateTempSubdirectory("sos-inbox-").FullName;
+        Directory.CreateDirectory(Path.Combine(otherRoot, StoreLayout.InboxFolder));
+        try
+        {
+            using var shared = new FileSystemFlush(_root, descriptor => fail ? -1 : FileSystemFlush.Syncfs(descriptor));
+            using var first = new InboxWriter(_root, fileSystem: shared);
+            using var second = new InboxWriter(otherRoot, fileSystem: shared);
+            first.Append([Copy(100, 12, new Dictionary<string, string>())]);
+
+            fail = true;
+            first.Write([Copy(100, 13, new Dictionary<string, string>())]);
+            second.Write([Copy(100, 14, new Dictionary<string, string>())]);
+            Assert.Throws<IOException>(first.Flush);
+            fail = false;
+            Assert.Throws<IOException>(second.Flush);
+
+            Assert.NotNull(first.Fault);
+            Assert.NotNull(second.Fault);
+            Assert.Throws<IOException>(() => second.Append([Copy(100, 15, new Dictionary<string, string>())]));
+        }
+        finally
+        {
+            Directory.Delete(otherRoot, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TheInboxIsOpenOnlyWhileTheServerHoldsItsLock()
     {
         var time = new FakeTimeProvider();
@@ -128,6 +192,14 @@ public sealed class InboxWriterTests : IDisposable
         Assert.True(FileLock.TryShared(handle));
         return handle;
     }
+
+    /// <summary>The whole records in the segments of <paramref name="root"/>'s inbox.</summary>
+    private static List<(long Offset, LogRecordHeader Header)> Records(string root) =>
+        [.. StoreLayout.InboxSegments(Path.Combine(root, StoreLayout.InboxFolder)).SelectMany(path =>
+        {
+            using var handle = File.OpenHandle(path);
+            return new SegmentReader(handle).Records().ToList();
+        })];
 
     private static InboxCopy Copy(int length, int seed, Dictionary<string, string> metadata)
     {
