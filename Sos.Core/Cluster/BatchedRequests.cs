@@ -5,7 +5,8 @@ namespace Sos.Core.Cluster;
 
 /// <summary>
 /// The process's batches per blob server (one set per server, shared by every request): presence
-/// questions ("do you hold this object, or a tombstone of it?") and small copy writes. It also
+/// questions ("do you hold this object, or a tombstone of it?") and small copy writes, and one
+/// batch for the copies written to the servers' inboxes, whichever servers they are for. It also
 /// remembers which servers lack a batched route (an original sos blob server, or an older Sos
 /// one): those are asked one request per object, on that route, from then on.
 /// </summary>

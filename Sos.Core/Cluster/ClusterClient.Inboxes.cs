@@ -22,7 +22,7 @@ public sealed partial class ClusterClient
     /// </summary>
     private ServerPresence? PresenceOnVolume(BlobServer server, ObjectId id)
     {
-        if (server.Volume is not { } volume || volumeInboxes?.Open(server) is null
+        if (server.Volume is not { } volume || volumeInboxes?.IsOpen(server) != true
             || volumeLogs?.Of(server) is not { Ready.IsCompletedSuccessfully: true } log)
         {
             return null;

@@ -186,7 +186,7 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         {
             var (written, failure) = await AttemptAsync(server, "write", id, async () =>
             {
-                if (small is not null && volumeInboxes?.Open(server) is not null)
+                if (small is not null && volumeInboxes?.IsOpen(server) == true)
                 {
                     // The write's span, as an HTTP copy has its request's: the server traces its adoption under it.
                     using var write = ClusterTelemetry.Source.StartActivity("sos.blob.inbox.write", ActivityKind.Producer);

@@ -56,9 +56,9 @@ public sealed class VolumeInboxes : IDisposable
         return flush;
     }
 
-    /// <summary>The writer to <paramref name="server"/>'s inbox while it is open (see <see cref="InboxWriter.IsOpen"/>), else null.</summary>
-    public InboxWriter? Open(Placement.BlobServer server) =>
-        _writers.TryGetValue(server.Name, out var writer) && writer.IsOpen ? writer : null;
+    /// <summary>Whether copies may go to <paramref name="server"/>'s inbox (see <see cref="InboxWriter.IsOpen"/>).</summary>
+    public bool IsOpen(Placement.BlobServer server) =>
+        _writers.TryGetValue(server.Name, out var writer) && writer.IsOpen;
 
     /// <summary>
     /// Appends a batch of copies to their servers' inboxes (each inbox's in one write, see
@@ -69,11 +69,22 @@ public sealed class VolumeInboxes : IDisposable
     internal IReadOnlyList<string?> Append(IReadOnlyList<InboxAppend> appends)
     {
         var answers = new string?[appends.Count];
-        var inboxes = Enumerable.Range(0, appends.Count).GroupBy(i => appends[i].Server.Name).ToList();
-        var written = inboxes.Where(inbox => Attempt(inbox, answers, writer => writer.Write([.. inbox.Select(i => appends[i].Copy)]))).ToList();
-        var now = _time.GetTimestamp();
-        foreach (var inbox in written.Where(inbox => Attempt(inbox, answers, writer => writer.Flush())))
+        var written = new List<IGrouping<string, int>>();
+        foreach (var inbox in Enumerable.Range(0, appends.Count).GroupBy(i => appends[i].Server.Name))
         {
+            if (Attempt(inbox, answers, writer => writer.Write([.. inbox.Select(i => appends[i].Copy)])))
+            {
+                written.Add(inbox);
+            }
+        }
+        // Every inbox written before any is flushed: where they share a file system, the first flush covers them all.
+        var now = _time.GetTimestamp();
+        foreach (var inbox in written)
+        {
+            if (!Attempt(inbox, answers, writer => writer.Flush()))
+            {
+                continue;
+            }
             foreach (var copy in inbox.Select(i => appends[i].Copy))
             {
                 var info = new ObjectInfo(copy.Bytes.Length, copy.Stamp.Time, copy.Metadata, copy.Stamp);
