@@ -24,7 +24,7 @@ public sealed class VolumeInboxes : IDisposable
     private static readonly TimeSpan RememberFor = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, InboxWriter> _writers;
-    private readonly List<FileSystemFlush> _fileSystems = [];
+    private readonly Dictionary<(uint Major, uint Minor), FileSystemFlush> _fileSystems = [];
     private readonly ConcurrentDictionary<(string Server, ObjectId Id), (ObjectInfo Info, long Written)> _recent = new();
     private readonly TimeProvider _time;
     private long _lastPruned;
@@ -33,27 +33,31 @@ public sealed class VolumeInboxes : IDisposable
     {
         _time = time ?? TimeProvider.System;
         _lastPruned = _time.GetTimestamp();
-        var shared = new Dictionary<(uint, uint), FileSystemFlush>();
         _writers = cluster.Servers
             .Where(server => server.Volume is not null)
-            .ToDictionary(server => server.Name, server => new InboxWriter(server.Volume!, time: _time, fileSystem: SharedFlush(server.Volume!, shared)), StringComparer.Ordinal);
-        _fileSystems.AddRange(shared.Values);
+            .ToDictionary(server => server.Name, server => new InboxWriter(server.Volume!, time: _time, fileSystemOf: SharedFlush), StringComparer.Ordinal);
     }
 
-    /// <summary>The flush shared by the volumes on <paramref name="volume"/>'s file system; null where each segment must be flushed on its own.</summary>
-    private static FileSystemFlush? SharedFlush(string volume, Dictionary<(uint, uint), FileSystemFlush> shared)
+    /// <summary>
+    /// The flush shared by the inboxes on <paramref name="inbox"/>'s file system; null where each
+    /// segment must be flushed on its own. Told by the inbox itself, which the server makes when it
+    /// starts: a volume not made yet may become a mount of a disk of its own.
+    /// </summary>
+    private FileSystemFlush? SharedFlush(string inbox)
     {
-        if (!FileSystemFlush.IsReliableHere() || FileIdentity.Of(volume) is not { } identity)
+        if (!FileSystemFlush.IsReliableHere() || FileIdentity.Of(inbox) is not { } identity)
         {
             return null;
         }
-        var device = (identity.DeviceMajor, identity.DeviceMinor);
-        if (!shared.TryGetValue(device, out var flush))
+        lock (_fileSystems)
         {
-            flush = new FileSystemFlush(volume);
-            shared[device] = flush;
+            if (!_fileSystems.TryGetValue((identity.DeviceMajor, identity.DeviceMinor), out var flush))
+            {
+                flush = new FileSystemFlush(inbox);
+                _fileSystems[(identity.DeviceMajor, identity.DeviceMinor)] = flush;
+            }
+            return flush;
         }
-        return flush;
     }
 
     /// <summary>Whether copies may go to <paramref name="server"/>'s inbox (see <see cref="InboxWriter.IsOpen"/>).</summary>
@@ -133,6 +137,12 @@ public sealed class VolumeInboxes : IDisposable
         {
             writer.Dispose();
         }
-        _fileSystems.ForEach(flush => flush.Dispose());
+        lock (_fileSystems)
+        {
+            foreach (var flush in _fileSystems.Values)
+            {
+                flush.Dispose();
+            }
+        }
     }
 }

@@ -31,7 +31,10 @@ public sealed class InboxWriter : IDisposable
     private readonly string _directory;
     private readonly long _segmentBytes;
     private readonly Action<SafeFileHandle> _flush;
-    private readonly FileSystemFlush? _fileSystem;
+    private readonly Func<string, FileSystemFlush?>? _fileSystemOf;
+    // Asked for when the first segment is started, once the server has made its inbox.
+    private FileSystemFlush? _fileSystem;
+    private bool _fileSystemAsked;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     // Apart from the appends' lock: every upload asks whether the inbox is open, and none should
@@ -50,13 +53,14 @@ public sealed class InboxWriter : IDisposable
     /// <param name="segmentBytes">A segment past this size is let go and the next one started.</param>
     /// <param name="flush">Makes a segment's appended bytes durable; tests make it fail.</param>
     /// <param name="time">The clock for <see cref="IsOpen"/>'s checks.</param>
-    /// <param name="fileSystem">
-    /// The flush this writer shares with the other writers on its file system, which flushes all
-    /// of their writes at once; without one, the segment is flushed with <paramref name="flush"/>.
+    /// <param name="fileSystemOf">
+    /// The flush this writer shares with the other writers on the file system of a folder (its
+    /// inbox), which flushes all of their writes at once, or null where there is none: asked once,
+    /// when the first segment is started. Without one, the segment is flushed with <paramref name="flush"/>.
     /// </param>
-    public InboxWriter(string root, long segmentBytes = 16 * 1024 * 1024, Action<SafeFileHandle>? flush = null, TimeProvider? time = null, FileSystemFlush? fileSystem = null)
+    public InboxWriter(string root, long segmentBytes = 16 * 1024 * 1024, Action<SafeFileHandle>? flush = null, TimeProvider? time = null, Func<string, FileSystemFlush?>? fileSystemOf = null)
     {
-        _fileSystem = fileSystem;
+        _fileSystemOf = fileSystemOf;
         _directory = Path.Combine(root, StoreLayout.InboxFolder);
         _segmentBytes = segmentBytes;
         _flush = flush ?? RandomAccess.FlushToDisk;
@@ -217,6 +221,11 @@ public sealed class InboxWriter : IDisposable
             }
             // The segment's name must survive a crash before any copy in it is acknowledged.
             DirectorySync.Flush(_directory);
+            if (!_fileSystemAsked)
+            {
+                _fileSystem = _fileSystemOf?.Invoke(_directory);
+                _fileSystemAsked = true;
+            }
         }
         catch
         {

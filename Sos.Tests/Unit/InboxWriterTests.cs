@@ -113,8 +113,8 @@ public sealed class InboxWriterTests : IDisposable
                 syncs++;
                 return FileSystemFlush.Syncfs(descriptor);
             });
-            using var first = new InboxWriter(_root, fileSystem: shared);
-            using var second = new InboxWriter(otherRoot, fileSystem: shared);
+            using var first = new InboxWriter(_root, fileSystemOf: _ => shared);
+            using var second = new InboxWriter(otherRoot, fileSystemOf: _ => shared);
 
             first.Write([Copy(100, 9, new Dictionary<string, string>())]);
             second.Write([Copy(200, 10, new Dictionary<string, string>())]);
@@ -143,8 +143,8 @@ public sealed class InboxWriterTests : IDisposable
         try
         {
             using var shared = new FileSystemFlush(_root, descriptor => fail ? -1 : FileSystemFlush.Syncfs(descriptor));
-            using var first = new InboxWriter(_root, fileSystem: shared);
-            using var second = new InboxWriter(otherRoot, fileSystem: shared);
+            using var first = new InboxWriter(_root, fileSystemOf: _ => shared);
+            using var second = new InboxWriter(otherRoot, fileSystemOf: _ => shared);
             first.Append([Copy(100, 12, new Dictionary<string, string>())]);
 
             fail = true;
