@@ -131,7 +131,4 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenWithMode(string path, int flags, int mode);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    public static partial int Close(int fd);
 }
