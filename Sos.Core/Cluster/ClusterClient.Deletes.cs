@@ -77,20 +77,24 @@ public sealed partial class ClusterClient
     }
 
     /// <summary>
-    /// Brings the latest delete of <paramref name="count"/> to the servers whose copies it outdates,
-    /// in parallel: each moves its leftover copy to the trash, so a write of the object made now
-    /// lands there fresh instead of finding the old copy (and its metadata) kept, as a second write
-    /// of a held copy would. Answers the servers that could not take it: they still hold the
-    /// leftover, and a copy written to them would not be this write's.
+    /// Before a write of an object deleted earlier: brings the latest delete of
+    /// <paramref name="count"/> to every server that answered without it, in parallel. A leftover
+    /// copy goes to its server's trash, so a write made now lands there fresh instead of finding
+    /// the old copy (and its metadata) kept, as a second write of a held copy would. A server that
+    /// answered "none" may hold one all the same, out of its answers' sight (in an inbox it could
+    /// not adopt, or back from a removal its restart undid), so it is brought the delete too.
+    /// Answers the servers the write must leave out: those that could not take the delete, and
+    /// those that did not answer the count; either may keep a copy from before the delete, and a
+    /// copy written to them would not be this write's.
     /// </summary>
-    public async Task<IReadOnlyList<BlobServer>> ClearOutdatedAsync(ObjectId id, CopyCount count, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BlobServer>> BringDeleteAsync(ObjectId id, CopyCount count, CancellationToken cancellationToken)
     {
-        if (count is not { Outdated.Count: > 0, Deleted: { } deleted })
+        if (count.Deleted is not { } deleted)
         {
             return [];
         }
-        var replies = await Task.WhenAll(count.Outdated.Select(server => WriteTombstoneAsync(server, id, deleted, cancellationToken)));
-        return [.. count.Outdated.Where((_, i) => replies[i] is null)];
+        var replies = await Task.WhenAll(count.Unaware.Select(server => WriteTombstoneAsync(server, id, deleted, cancellationToken)));
+        return [.. count.Unaware.Where((_, i) => replies[i] is null), .. count.Silent];
     }
 
     /// <summary>One page of a server's tombstones after <paramref name="after"/>, ascending by id; null when it could not list them.</summary>

@@ -127,16 +127,22 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         }
         var holders = new List<BlobServer>();
         var outdated = new List<BlobServer>();
+        var silent = new List<BlobServer>();
+        var unaware = new List<BlobServer>();
         ObjectInfo? first = null;
-        var unavailable = 0;
         for (var i = 0; i < ranked.Length; i++)
         {
             var (answered, presence) = answers[i];
             if (!answered)
             {
-                unavailable++;
+                silent.Add(ranked[i]);
+                continue;
             }
-            else if (presence.Copy is { } copy)
+            if (deleted is not null && presence.Deleted != deleted)
+            {
+                unaware.Add(ranked[i]);
+            }
+            if (presence.Copy is { } copy)
             {
                 // A copy without a timestamp (an original sos server keeps none) cannot show it is
                 // later than the delete, so it is not trusted over it.
@@ -156,7 +162,7 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
             // A write made after this count must order after the delete it saw, whatever the clocks.
             _clock.Observe(latest);
         }
-        return new CopyCount(holders, first, unavailable, outdated, deleted);
+        return new CopyCount(holders, first, silent, outdated, deleted, unaware);
     }
 
     /// <summary>Whether one server holds a copy (HEAD), and the length it reports.</summary>

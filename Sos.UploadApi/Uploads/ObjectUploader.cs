@@ -38,20 +38,20 @@ public sealed partial class ObjectUploader
     /// <summary>
     /// Receives and hashes the body, then writes the copies the object lacks. A small body with a
     /// Content-Length is held in memory, a larger one spooled to a file. A larger one whose id the
-    /// client announced, of an object no server holds, is copied while it arrives and not held
-    /// (<see cref="UploadWhileReceivingAsync"/>).
+    /// client announced, of an object no server holds nor recorded a delete of, is copied while it
+    /// arrives and not held (<see cref="UploadWhileReceivingAsync"/>).
     /// </summary>
     public async Task<UploadResult> UploadAsync(Stream body, long? announcedLength, IReadOnlyDictionary<string, string> metadata, UploadConditions conditions, CancellationToken cancellationToken)
     {
         if (conditions.ExpectedId is { } announced && announcedLength > _options.InMemoryMaxBytes)
         {
             var before = await _cluster.CountCopiesAsync(announced, cancellationToken);
-            if (before is { Copies: 0, Outdated.Count: 0 } && before.Unavailable < RequiredCopies)
+            if (before is { Copies: 0, Deleted: null } && before.Unavailable < RequiredCopies)
             {
                 return await UploadWhileReceivingAsync(body, announced, announcedLength.Value, metadata, cancellationToken);
             }
-            // Held somewhere, left over from a delete, or its holders may be among the silent
-            // servers: the usual path, which asks again once it has the body.
+            // Held somewhere, deleted before, or its holders may be among the silent servers: the
+            // usual path, which asks again once it has the body.
         }
         using var activity = UploadApiTelemetry.Source.StartActivity("sos.upload");
         await using var received = await ReceivedBody.ReceiveAsync(body, announcedLength, _options, cancellationToken);
@@ -83,12 +83,12 @@ public sealed partial class ObjectUploader
             return new UploadResult(content, [], NothingWritten, RequiredCopies);
         }
         // First write wins: new copies of a stored object carry its holders' metadata, not this upload's.
-        // Copies left over from an earlier delete are not the object's: they go first, so that none
-        // of this upload's copies is taken for one of them.
+        // Copies left over from an earlier delete are not the object's: the delete goes first to
+        // every server that may hold one, so that none of this upload's copies is taken for one of them.
         var copyMetadata = present.Info?.Metadata ?? metadata;
-        var leftOver = await _cluster.ClearOutdatedAsync(content.Id, present, cancellationToken);
+        var leftOut = await _cluster.BringDeleteAsync(content.Id, present, cancellationToken);
         var copies = await _cluster.WriteCopiesAsync(content.Id, content.Size, received.OpenReader, copyMetadata,
-            RequiredCopies - present.Copies, [.. present.Holders, .. leftOver], _options.CopyDeadline(content.Size), cancellationToken);
+            RequiredCopies - present.Copies, [.. present.Holders, .. leftOut], _options.CopyDeadline(content.Size), cancellationToken);
 
         return Finish(activity, content, present.Holders, copies);
     }
