@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -41,6 +42,9 @@ public sealed partial class BlobStore : IDisposable
     private readonly TimeProvider _time;
     private readonly Action<string> _flushDirectory;
     private readonly string _tombstones;
+    // Every tombstone's stamp, read from its folder once: this store is its only writer, and a
+    // copy written or read would otherwise cost a look for its tombstone's file, every time.
+    private readonly Lazy<ConcurrentDictionary<ObjectId, HybridTimestamp>> _tombstoneStamps;
     // Which shard directories are known to exist with their entries durable (see ShardLayout).
     private readonly bool[] _shardReady = new bool[ShardLayout.Count];
     private readonly SmallObjectLog _log;
@@ -66,6 +70,7 @@ public sealed partial class BlobStore : IDisposable
         _time = time;
         _flushDirectory = flushDirectory;
         _tombstones = Path.Combine(_root, StoreLayout.TombstoneFolder);
+        _tombstoneStamps = new(ReadTombstones);
         Clock = new HybridClock(time);
         CreateDurably(_temp);
         if (EarlierLayout.Move(_root, CreateDurably, _flushDirectory) is > 0 and var moved)
@@ -330,21 +335,25 @@ public sealed partial class BlobStore : IDisposable
     }
 
     /// <summary>The timestamp of the id's tombstone on this server, or null when it was not deleted here.</summary>
-    public HybridTimestamp? FindTombstone(ObjectId id)
+    public HybridTimestamp? FindTombstone(ObjectId id) =>
+        _tombstoneStamps.Value.TryGetValue(id, out var stamp) ? stamp : null;
+
+    /// <summary>The tombstones in <c>root/.tombstones/</c>, as the store starts to use them; a file that names no id or holds no timestamp is none.</summary>
+    private ConcurrentDictionary<ObjectId, HybridTimestamp> ReadTombstones()
     {
-        var path = TombstonePath(id);
-        if (!File.Exists(path))
+        var stamps = new ConcurrentDictionary<ObjectId, HybridTimestamp>();
+        if (!Directory.Exists(_tombstones))
         {
-            return null; // the common case, answered without the cost of an exception
+            return stamps;
         }
-        try
+        foreach (var file in Directory.EnumerateFiles(_tombstones))
         {
-            return HybridTimestamp.TryParse(File.ReadAllText(path).Trim(), out var stamp) ? stamp : null;
+            if (ObjectId.TryParse(Path.GetFileName(file), out var id) && HybridTimestamp.TryParse(File.ReadAllText(file).Trim(), out var stamp))
+            {
+                stamps[id] = stamp.Value;
+            }
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
+        return stamps;
     }
 
     /// <summary>
@@ -394,6 +403,7 @@ public sealed partial class BlobStore : IDisposable
             // The store's commit path: renamed into place and its directory flushed before this returns.
             await _committer.CommitAsync(new StagedBlob(temp, null, TombstonePath(id), TombstonePath(id) + MetadataSuffix, 0), cancellationToken);
             committed = true;
+            _tombstoneStamps.Value.AddOrUpdate(id, deleted, (_, other) => HybridTimestamp.Max(other, deleted));
         }
         catch (IOException) when (Fault is not null)
         {
@@ -442,18 +452,7 @@ public sealed partial class BlobStore : IDisposable
     /// <summary>Every tombstone, in ascending order of id, starting after <paramref name="after"/>.</summary>
     public IEnumerable<(ObjectId Id, HybridTimestamp Stamp)> ListTombstones(ObjectId? after = null)
     {
-        if (!Directory.Exists(_tombstones))
-        {
-            yield break;
-        }
-        var ids = new List<ObjectId>();
-        foreach (var file in Directory.EnumerateFiles(_tombstones))
-        {
-            if (ObjectId.TryParse(Path.GetFileName(file), out var id) && (after is null || id > after.Value))
-            {
-                ids.Add(id);
-            }
-        }
+        var ids = _tombstoneStamps.Value.Keys.Where(id => after is null || id > after.Value).ToList();
         ids.Sort();
         foreach (var id in ids)
         {
@@ -477,6 +476,7 @@ public sealed partial class BlobStore : IDisposable
                 return false;
             }
             File.Delete(TombstonePath(id));
+            _tombstoneStamps.Value.TryRemove(id, out _);
         }
         _flushDirectory(_tombstones);
         return true;

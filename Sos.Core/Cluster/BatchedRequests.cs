@@ -5,8 +5,8 @@ namespace Sos.Core.Cluster;
 
 /// <summary>
 /// The process's batches per blob server (one set per server, shared by every request): presence
-/// questions ("do you hold this object, or a tombstone of it?") and small copy writes, and one
-/// batch for the copies written to the servers' inboxes, whichever servers they are for. It also
+/// questions ("do you hold this object, or a tombstone of it?") and small copy writes (the copies
+/// written to the servers' inboxes are batched by <see cref="VolumeInboxes"/>). It also
 /// remembers which servers lack a batched route (an original sos blob server, or an older Sos
 /// one): those are asked one request per object, on that route, from then on.
 /// </summary>
@@ -21,11 +21,7 @@ public sealed class BatchedRequests
 
     private readonly ConcurrentDictionary<string, Batcher<ObjectId, ServerPresence>> _presence = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Batcher<QueuedCopy, string?>> _copies = new(StringComparer.Ordinal);
-    private readonly Lazy<Batcher<InboxAppend, string?>> _inboxAppends;
     private readonly ConcurrentDictionary<(string Route, string Server), bool> _unbatched = new();
-
-    public BatchedRequests() =>
-        _inboxAppends = new(() => new Batcher<InboxAppend, string?>(MaxInboxCopies, MaxInFlight, InboxLinger));
 
     /// <summary>The most ids one presence question names; a Sos blob server answers up to 1,000.</summary>
     public int MaxPresenceIds { get; init; } = 256;
@@ -44,31 +40,12 @@ public sealed class BatchedRequests
     /// </summary>
     public TimeSpan CopyLinger { get; init; } = TimeSpan.FromMilliseconds(1);
 
-    /// <summary>The most copies one append to the inboxes carries, for all of them together.</summary>
-    public int MaxInboxCopies { get; init; } = 256;
-
-    /// <summary>
-    /// How long the first copy for an idle inbox waits for others to share its write and flush. As
-    /// for batched writes over HTTP, 1 ms gathered the copies of the uploads running meanwhile: in
-    /// upload runs at 16 at once it cost the upload API about two fifths less CPU per upload than
-    /// appending each batch at once, and stored more per second.
-    /// </summary>
-    public TimeSpan InboxLinger { get; init; } = TimeSpan.FromMilliseconds(1);
-
     internal Batcher<ObjectId, ServerPresence> Presence(string server) =>
         _presence.GetOrAdd(server, _ => new Batcher<ObjectId, ServerPresence>(MaxPresenceIds, MaxInFlight));
 
     /// <summary>Each copy is answered with null once it is durable, or with why it is not.</summary>
     internal Batcher<QueuedCopy, string?> Copies(string server) =>
         _copies.GetOrAdd(server, _ => new Batcher<QueuedCopy, string?>(MaxCopies, MaxInFlight, CopyLinger));
-
-    /// <summary>
-    /// Copies for the servers' inboxes (see <see cref="VolumeInboxes"/>), all servers' in one batch:
-    /// the copies of the uploads running meanwhile wait out one linger together, then each inbox
-    /// gets one write and the batch one flush per file system, with copies asked meanwhile waiting
-    /// for the next batch, as the servers' own logs do.
-    /// </summary>
-    internal Batcher<InboxAppend, string?> InboxAppends => _inboxAppends.Value;
 
     internal bool Unbatched(string route, string server) => _unbatched.ContainsKey((route, server));
 

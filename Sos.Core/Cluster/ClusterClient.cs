@@ -198,7 +198,7 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
                     using var write = ClusterTelemetry.Source.StartActivity("sos.blob.inbox.write", ActivityKind.Producer);
                     write?.SetTag("sos.blob.server", server.Name);
                     var local = new InboxAppend(server, new InboxCopy(id, small, metadata, stamp, Activity.Current?.Id));
-                    if (await batches!.InboxAppends.AskAsync(local, AppendToInboxesAsync, deadline) is { } failed)
+                    if (await volumeInboxes.AppendAsync(local, deadline) is { } failed)
                     {
                         throw new IOException($"Its inbox did not take the copy: {failed}");
                     }

@@ -23,10 +23,14 @@ public sealed class VolumeInboxes : IDisposable
 {
     private static readonly TimeSpan RememberFor = TimeSpan.FromSeconds(1);
 
+    /// <summary>The most copies one append to the inboxes carries, for all of them together.</summary>
+    private const int MaxBatch = 256;
+
     private readonly Dictionary<string, InboxWriter> _writers;
     private readonly Dictionary<(uint Major, uint Minor), FileSystemFlush> _fileSystems = [];
     private readonly ConcurrentDictionary<(string Server, ObjectId Id), (ObjectInfo Info, long Written)> _recent = new();
     private readonly TimeProvider _time;
+    private readonly BatchThread<InboxAppend, string?> _appends;
     private long _lastPruned;
 
     public VolumeInboxes(BlobCluster cluster, TimeProvider? time = null)
@@ -36,6 +40,7 @@ public sealed class VolumeInboxes : IDisposable
         _writers = cluster.Servers
             .Where(server => server.Volume is not null)
             .ToDictionary(server => server.Name, server => new InboxWriter(server.Volume!, time: _time, fileSystemOf: SharedFlush), StringComparer.Ordinal);
+        _appends = new("sos-inbox-append", MaxBatch, Append);
     }
 
     /// <summary>
@@ -63,6 +68,13 @@ public sealed class VolumeInboxes : IDisposable
     /// <summary>Whether copies may go to <paramref name="server"/>'s inbox (see <see cref="InboxWriter.IsOpen"/>).</summary>
     public bool IsOpen(Placement.BlobServer server) =>
         _writers.TryGetValue(server.Name, out var writer) && writer.IsOpen;
+
+    /// <summary>
+    /// Appends a copy to its server's inbox, with every other copy asked for meanwhile (for any
+    /// server): answered null once it is durable, or with why its inbox did not take it.
+    /// </summary>
+    internal Task<string?> AppendAsync(InboxAppend append, CancellationToken cancellationToken) =>
+        _appends.AskAsync(append, cancellationToken);
 
     /// <summary>
     /// Appends a batch of copies to their servers' inboxes (each inbox's in one write, see

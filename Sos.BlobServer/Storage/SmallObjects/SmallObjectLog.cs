@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
@@ -290,7 +291,22 @@ internal sealed partial class SmallObjectLog : IDisposable
             StartSegment(_active + 1);
             _startNewSegment = false;
         }
-        var buffer = new byte[upperBound];
+        // Pooled: a new array of a batch's size was zeroed, and, past 85 KB, taken fresh from the
+        // system page by page, in every cycle.
+        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)upperBound));
+        try
+        {
+            AppendInto(cycle, buffer);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The records of <paramref name="cycle"/>, written through <paramref name="buffer"/> with one write and one flush, then applied to the index.</summary>
+    private void AppendInto(List<PendingAppend> cycle, byte[] buffer)
+    {
         var length = 0;
         // What this cycle's records will make of the index: an id appended twice in one cycle is
         // decided against the first of them, as if they had come in two cycles.
