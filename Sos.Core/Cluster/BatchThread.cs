@@ -1,18 +1,18 @@
 namespace Sos.Core.Cluster;
 
 /// <summary>
-/// A group commit on a thread of its own: items asked for while a batch is being sent wait for the
-/// next one, which carries all of them (up to <c>maxBatch</c>), and an item asked for while the
-/// thread is idle is sent at once, without a linger. The send is synchronous and may block (a
-/// flush): on its own thread it holds up no pool thread, and no caller is kept from its answer
-/// by being the one that sends the batches after its own.
+/// A group commit on a thread of its own: before each batch the thread waits <c>linger</c> for
+/// company, then sends every item asked for by then (up to <c>maxBatch</c>); items asked for while
+/// a batch is sent wait for the next. The send is synchronous and may block (a flush): on its own
+/// thread it holds up no pool thread, and no caller is kept from its answer by being the one that
+/// sends the batches after its own.
 /// </summary>
 /// <remarks>
 /// Each caller continues on this thread once its batch is answered, up to its next wait (for
 /// an upload, writing its response): handing each to the pool would wake a sleeping worker per
 /// caller. The thread ends after <see cref="IdleExit"/> without work, and starts again when asked.
 /// </remarks>
-internal sealed class BatchThread<TItem, TResult>(string name, int maxBatch, Func<IReadOnlyList<TItem>, IReadOnlyList<TResult>> send)
+internal sealed class BatchThread<TItem, TResult>(string name, int maxBatch, TimeSpan linger, Func<IReadOnlyList<TItem>, IReadOnlyList<TResult>> send)
 {
     private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(10);
 
@@ -63,6 +63,11 @@ internal sealed class BatchThread<TItem, TResult>(string name, int maxBatch, Fun
                         _running = false;
                         return;
                     }
+                }
+                if (linger > TimeSpan.Zero && _queue.Count < maxBatch)
+                {
+                    // Not idle: what is asked for meanwhile joins this batch without a wake-up.
+                    Monitor.Wait(_gate, linger);
                 }
                 while (batch.Count < maxBatch && _queue.TryDequeue(out var queued))
                 {

@@ -26,6 +26,13 @@ public sealed class VolumeInboxes : IDisposable
     /// <summary>The most copies one append to the inboxes carries, for all of them together.</summary>
     private const int MaxBatch = 256;
 
+    /// <summary>
+    /// How long each batch waits for company before it is written. In upload runs at 16 at once,
+    /// 1 ms cost the upload API about a fifth less CPU per upload than writing each batch at once
+    /// (fewer, larger batches: fewer flushes and wake-ups); 0.5 and 2 ms measured no better.
+    /// </summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);
+
     private readonly Dictionary<string, InboxWriter> _writers;
     private readonly Dictionary<(uint Major, uint Minor), FileSystemFlush> _fileSystems = [];
     private readonly ConcurrentDictionary<(string Server, ObjectId Id), (ObjectInfo Info, long Written)> _recent = new();
@@ -40,7 +47,7 @@ public sealed class VolumeInboxes : IDisposable
         _writers = cluster.Servers
             .Where(server => server.Volume is not null)
             .ToDictionary(server => server.Name, server => new InboxWriter(server.Volume!, time: _time, fileSystemOf: SharedFlush), StringComparer.Ordinal);
-        _appends = new("sos-inbox-append", MaxBatch, Append);
+        _appends = new("sos-inbox-append", MaxBatch, Linger, Append);
     }
 
     /// <summary>

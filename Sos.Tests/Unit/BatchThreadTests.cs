@@ -27,7 +27,7 @@ public sealed class BatchThreadTests
             }
             return [.. items.Select(item => item * 10)];
         }
-        var thread = new BatchThread<int, int>("test", maxBatch: 3, Send);
+        var thread = new BatchThread<int, int>("test", maxBatch: 3, TimeSpan.Zero, Send);
 
         var first = thread.AskAsync(1, CancellationToken.None);
         Assert.True(inFirstSend.Wait(Timeout));
@@ -42,9 +42,29 @@ public sealed class BatchThreadTests
     }
 
     [Fact]
+    public async Task ItemsAskedForWhileTheThreadLingersGoInItsBatch()
+    {
+        var sent = new List<int[]>();
+        var thread = new BatchThread<int, int>("test", maxBatch: 10, TimeSpan.FromMilliseconds(300), items =>
+        {
+            lock (sent)
+            {
+                sent.Add([.. items]);
+            }
+            return [.. items];
+        });
+
+        var answers = Enumerable.Range(1, 3).Select(item => thread.AskAsync(item, CancellationToken.None)).ToArray();
+        var results = await Task.WhenAll(answers).WaitAsync(Timeout);
+
+        Assert.Equal([1, 2, 3], results);
+        Assert.Equal([[1, 2, 3]], sent);
+    }
+
+    [Fact]
     public async Task ASendThatThrowsFailsItsOwnBatchOnlyAndTheThreadGoesOn()
     {
-        var thread = new BatchThread<int, int>("test", maxBatch: 10, items => items[0] < 0 ? throw new IOException("disk gone") : [.. items]);
+        var thread = new BatchThread<int, int>("test", maxBatch: 10, TimeSpan.Zero, items => items[0] < 0 ? throw new IOException("disk gone") : [.. items]);
 
         var failed = await Assert.ThrowsAsync<IOException>(() => thread.AskAsync(-1, CancellationToken.None).WaitAsync(Timeout));
         var answered = await thread.AskAsync(7, CancellationToken.None).WaitAsync(Timeout);
