@@ -33,11 +33,7 @@ public sealed partial class ClusterClient
             {
                 return null;
             }
-            // An upload asks about new objects above all: what the server appended since the last
-            // read (a read per server per upload) would seldom hold them. A copy missed that way is
-            // one adopted in the last tenth of a second from another writer, and writing it once
-            // more changes nothing (first write wins); this process's own are in Recent.
-            if (log.Find(id, readAppended: false) is { } logged)
+            if (log.Find(id) is { } logged)
             {
                 return MetadataFile.FromBytes(logged.Metadata.Span) is { State: MetadataState.Intact } metadata
                     ? new ServerPresence(new ObjectInfo(logged.Data.Length, logged.Stamp.Time, ObjectMetadata.FromStored(metadata.Metadata), logged.Stamp), null)

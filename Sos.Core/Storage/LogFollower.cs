@@ -65,13 +65,8 @@ public sealed class LogFollower : IDisposable
     /// <summary>Completes once the log there was at the start has been read; lookups before then are answered null.</summary>
     public Task Ready { get; }
 
-    /// <summary>
-    /// The latest copy of <paramref name="id"/> in the log, checked against its sums; null when the
-    /// server must be asked. An id not indexed is looked for in what the server appended since the
-    /// last read, unless <paramref name="readAppended"/> is false: then it is found once the log is
-    /// read again, within a tenth of a second.
-    /// </summary>
-    public LoggedCopyRead? Find(ObjectId id, bool readAppended = true)
+    /// <summary>The latest copy of <paramref name="id"/> in the log, checked against its sums; null when the server must be asked.</summary>
+    public LoggedCopyRead? Find(ObjectId id)
     {
         if (!Ready.IsCompletedSuccessfully)
         {
@@ -93,7 +88,7 @@ public sealed class LogFollower : IDisposable
                 _caughtUpAt = Environment.TickCount64;
                 found = _index.TryGetValue(id.Prefix, out place);
             }
-            else if (!found && readAppended)
+            else if (!found)
             {
                 // What the server appended since, to the segment it writes: one read. Its next
                 // segment, and a `forgotten` file, are looked for at the interval (a copy written to
