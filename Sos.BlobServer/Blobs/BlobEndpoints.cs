@@ -58,6 +58,24 @@ public static class BlobEndpoints
         {
             return InvalidStamp();
         }
+        if (!TryReadStamp(request, TombstoneRecord.Header, out var deleted))
+        {
+            return InvalidStamp(TombstoneRecord.Header);
+        }
+        if (deleted is { } delete)
+        {
+            // Not in the original sos: a write that follows a delete (the replicator's copy of an
+            // object uploaded again) names it, and it is recorded first, as PUT /tombstone would:
+            // a copy from before it held here goes to the trash rather than keep its metadata.
+            if (!TokenCheck.MayRecordDeletes(request.HttpContext))
+            {
+                return TokenCheck.DeleteScopeRequired();
+            }
+            if ((await store.WriteTombstoneAsync(objectId, delete, cancellationToken)).Status == TombstoneStatus.Unavailable)
+            {
+                return WritesStopped();
+            }
+        }
         try
         {
             var result = await store.StoreAsync(objectId, request.Body, metadata, stamp, cancellationToken, request.ContentLength);
@@ -69,8 +87,7 @@ public static class BlobEndpoints
                 // Not 507: the disk may have room; it can no longer be trusted with writes until a restart.
                 StoreStatus.Deleted => TypedResults.Problem(
                     $"{id} was deleted after this write was made; nothing was stored.", statusCode: StatusCodes.Status409Conflict, title: "Deleted"),
-                StoreStatus.Unavailable => TypedResults.Problem(
-                    "A flush of this blob server's disk failed; it takes no writes until it is restarted.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Writes stopped"),
+                StoreStatus.Unavailable => WritesStopped(),
                 _ => TypedResults.Problem(
                     "This blob server is low on disk space and takes no writes.", statusCode: StatusCodes.Status507InsufficientStorage, title: "Insufficient storage"),
             };
@@ -154,8 +171,13 @@ public static class BlobEndpoints
             return TypedResults.NotFound();
         }
         string? contentType = null;
-        // A copy carries its write's timestamp, so that the replicator's copy of it is as old as it is.
+        // A copy carries its write's timestamp, so that the replicator's copy of it is as old as it
+        // is, and a delete recorded before it, so that the copy's target records that delete too.
         response.Headers[HybridTimestamp.Header] = blob.Stamp.ToString();
+        if (store.FindTombstone(objectId) is { } earlier)
+        {
+            response.Headers[TombstoneRecord.Header] = earlier.ToString();
+        }
         foreach (var (name, value) in blob.Metadata)
         {
             response.Headers[name] = value;
@@ -290,8 +312,7 @@ public static class BlobEndpoints
         {
             TombstoneStatus.Deleted => TypedResults.Ok(new TombstoneRecord(id, written.Stamp.Ticks, TombstoneRecord.Deleted, written.Held)),
             TombstoneStatus.Superseded => TypedResults.Ok(new TombstoneRecord(id, written.Stamp.Ticks, TombstoneRecord.Superseded, written.Held)),
-            _ => TypedResults.Problem(
-                "A flush of this blob server's disk failed; it takes no writes until it is restarted.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Writes stopped"),
+            _ => WritesStopped(),
         };
     }
 
@@ -347,15 +368,23 @@ public static class BlobEndpoints
             : null;
     }
 
-    private static bool TryReadStamp(HttpRequest request, out HybridTimestamp? stamp)
+    private static bool TryReadStamp(HttpRequest request, out HybridTimestamp? stamp) =>
+        TryReadStamp(request, HybridTimestamp.Header, out stamp);
+
+    /// <summary>A timestamp header; true with null when it is absent, false when it does not parse.</summary>
+    private static bool TryReadStamp(HttpRequest request, string name, out HybridTimestamp? stamp)
     {
         stamp = null;
-        var header = request.Headers[HybridTimestamp.Header];
+        var header = request.Headers[name];
         return header.Count == 0 || HybridTimestamp.TryParse(header.ToString(), out stamp);
     }
 
-    private static ProblemHttpResult InvalidStamp() =>
-        TypedResults.Problem($"{HybridTimestamp.Header} must be a timestamp in decimal UTC ticks.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid timestamp");
+    private static ProblemHttpResult WritesStopped() =>
+        TypedResults.Problem(
+            "A flush of this blob server's disk failed; it takes no writes until it is restarted.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Writes stopped");
+
+    private static ProblemHttpResult InvalidStamp(string header = HybridTimestamp.Header) =>
+        TypedResults.Problem($"{header} must be a timestamp in decimal UTC ticks.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid timestamp");
 
     private static Results<Ok<IAsyncEnumerable<string>>, ProblemHttpResult> ListBlobs(string? after, int? limit, BlobStore store)
     {

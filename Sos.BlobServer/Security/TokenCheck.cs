@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Sos.Core.Security;
 
@@ -79,16 +80,18 @@ public static partial class TokenCheck
     public static TBuilder RequireDeleteScope<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
-        {
-            if (context.HttpContext.Items[ScopeKey] is TokenScope.Delete or TokenScope.Replicator)
-            {
-                return await next(context);
-            }
-            return TypedResults.Problem(
-                "Recording a delete needs the delete token (or the replicator's); this credential (or none, on a server without tokens) only reads and writes.",
-                statusCode: StatusCodes.Status403Forbidden,
-                title: "Delete token required");
-        });
+            MayRecordDeletes(context.HttpContext) ? await next(context) : DeleteScopeRequired());
+
+    /// <summary>Whether the request presented the delete token or the replicator's.</summary>
+    public static bool MayRecordDeletes(HttpContext context) =>
+        context.Items[ScopeKey] is TokenScope.Delete or TokenScope.Replicator;
+
+    /// <summary>The 403 of a request that would record a delete without the scope for it.</summary>
+    public static ProblemHttpResult DeleteScopeRequired() =>
+        TypedResults.Problem(
+            "Recording a delete needs the delete token (or the replicator's); this credential (or none, on a server without tokens) only reads and writes.",
+            statusCode: StatusCodes.Status403Forbidden,
+            title: "Delete token required");
 
     /// <summary>The scope a presented credential grants; null when it must be refused (401).</summary>
     internal static TokenScope? ScopeOf(string? presented, BlobServerTokenOptions options)

@@ -288,7 +288,9 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     /// whole, checked as it streams (the target also refuses bytes that do not hash to the id, so a
     /// damaged copy cannot spread), and written with the source copy's timestamp and metadata, so
     /// that it is the same write: a server that holds a later delete refuses it, and a deleted
-    /// object is never restored.
+    /// object is never restored. A copy of an object uploaded again after a delete carries that
+    /// delete, which the target records first: a copy from before the delete that it still holds
+    /// (it missed the delete) goes to its trash instead of lending this copy its old metadata.
     /// </summary>
     public async Task<CopyTransfer> CopyBetweenAsync(BlobServer source, BlobServer target, ObjectId id, CancellationToken cancellationToken)
     {
@@ -298,7 +300,7 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
             return new CopyTransfer(read.Status, 0, null);
         }
         var length = read.Info!.Length!.Value;
-        var write = await WriteCopyAsync(target, id, read.Body!, length, read.Info.Metadata, cancellationToken, read.Info.Stamp);
+        var write = await WriteCopyAsync(target, id, read.Body!, length, read.Info.Metadata, cancellationToken, read.Info.Stamp, read.Info.Deleted);
         return new CopyTransfer(ReadStatus.Found, length, write);
     }
 
@@ -306,13 +308,15 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
     /// Writes one copy to one server; <see cref="CopyWrite.Written"/> only once the server has made
     /// it durable. A copy of a copy passes the source's <paramref name="stamp"/>, so that it is no
     /// newer than the write it copies (a server that holds a later delete refuses it); null stamps it now.
+    /// <paramref name="deleted"/> is a delete the write follows, for the server to record first.
     /// </summary>
-    public async Task<CopyWrite> WriteCopyAsync(BlobServer server, ObjectId id, Stream body, long length, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken, HybridTimestamp? stamp = null)
+    public async Task<CopyWrite> WriteCopyAsync(BlobServer server, ObjectId id, Stream body, long length, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken,
+        HybridTimestamp? stamp = null, HybridTimestamp? deleted = null)
     {
         var written = stamp ?? _clock.Now();
         var (stored, failure) = await AttemptAsync(server, "write", id, async () =>
         {
-            await StoreOnAsync(server, id, body, length, metadata, written, cancellationToken);
+            await StoreOnAsync(server, id, body, length, metadata, written, cancellationToken, deleted);
             return (string?)null;
         }, cancellationToken, describe: true);
         return new CopyWrite(stored, stored ? null : failure);
@@ -606,10 +610,11 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
             return new ServerPresence(null, DeletedOf(response));
         }
         await EnsureSuccessAsync(server, response, cancellationToken);
-        return new ServerPresence(InfoOf(response), null);
+        var info = InfoOf(response);
+        return new ServerPresence(info, info.Deleted);
     }
 
-    /// <summary>The delete a <c>404</c> names (<see cref="TombstoneRecord.Header"/>); a value that does not parse names none.</summary>
+    /// <summary>The delete an answer names (<see cref="TombstoneRecord.Header"/>); a value that does not parse names none.</summary>
     private static HybridTimestamp? DeletedOf(HttpResponseMessage response) =>
         response.Headers.TryGetValues(TombstoneRecord.Header, out var values) && HybridTimestamp.TryParse(values.FirstOrDefault(), out var stamp) ? stamp : null;
 
@@ -746,13 +751,18 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         }
     }
 
-    private async Task StoreOnAsync(BlobServer server, ObjectId id, Stream body, long length, IReadOnlyDictionary<string, string> metadata, HybridTimestamp stamp, CancellationToken cancellationToken)
+    private async Task StoreOnAsync(BlobServer server, ObjectId id, Stream body, long length, IReadOnlyDictionary<string, string> metadata, HybridTimestamp stamp, CancellationToken cancellationToken,
+        HybridTimestamp? deleted = null)
     {
         using var content = new StreamContent(body);
         content.Headers.ContentLength = length;
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using var request = new HttpRequestMessage(HttpMethod.Post, BlobUri(server, id)) { Content = content };
         request.Headers.TryAddWithoutValidation(HybridTimestamp.Header, stamp.ToString());
+        if (deleted is { } delete)
+        {
+            request.Headers.TryAddWithoutValidation(TombstoneRecord.Header, delete.ToString());
+        }
         foreach (var (name, value) in metadata)
         {
             request.Headers.TryAddWithoutValidation(name, value);
@@ -863,7 +873,7 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         // A 206's Content-Length is the range's; the object's length is in its Content-Range.
         var length = response.StatusCode == HttpStatusCode.PartialContent ? null : response.Content.Headers.ContentLength;
         var stamp = response.Headers.TryGetValues(HybridTimestamp.Header, out var values) && HybridTimestamp.TryParse(values.FirstOrDefault(), out var written) ? written : null;
-        return new ObjectInfo(length, response.Content.Headers.LastModified, ObjectMetadata.FromHeaders(headers), stamp);
+        return new ObjectInfo(length, response.Content.Headers.LastModified, ObjectMetadata.FromHeaders(headers), stamp, DeletedOf(response));
     }
 
     private static Uri BlobUri(BlobServer server, ObjectId id) => new(server.BaseAddress, $"blob/{id}");

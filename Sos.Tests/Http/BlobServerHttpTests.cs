@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -45,6 +46,48 @@ public sealed class BlobServerHttpTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Client(server, InternalToken).GetAsync($"/blob/{id}")).StatusCode);
         Assert.Equal(bytes, await File.ReadAllBytesAsync(Assert.Single(Directory.GetFiles(Path.Combine(_root, ".trash")), path => !path.EndsWith(".meta", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public async Task AWriteThatNamesADeleteRecordsItFirstSoThatACopyFromBeforeItLendsItNoMetadata()
+    {
+        var server = Start(withTokens: true);
+        var bytes = TestBytes.Random(5000, seed: 11);
+        var id = TestBytes.IdOf(bytes).ToString();
+        var now = DateTimeOffset.UtcNow.UtcTicks;
+        var (before, delete, after) = (now - 30_000_000, now - 20_000_000, now - 10_000_000);
+        // A server that missed the delete, holding the copy from before it.
+        using (var old = await Client(server, InternalToken).SendAsync(Write(id, bytes, before, deleted: null, "image/png")))
+        {
+            Assert.Equal(HttpStatusCode.OK, old.StatusCode);
+        }
+
+        // The replicator's copy of the object uploaded again after the delete names the delete;
+        // recording a delete takes more than the read/write token.
+        using var readWrite = await Client(server, InternalToken).SendAsync(Write(id, bytes, after, delete, "text/plain"));
+        using var replicator = await Client(server, ReplicatorToken).SendAsync(Write(id, bytes, after, delete, "text/plain"));
+        using var read = await Client(server, InternalToken).GetAsync($"/blob/{id}");
+
+        Assert.Equal(HttpStatusCode.Forbidden, readWrite.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, replicator.StatusCode);
+        Assert.Equal("text/plain", Assert.Single(read.Headers.GetValues("X-Mime-Type")));
+        Assert.Equal(after.ToString(CultureInfo.InvariantCulture), Assert.Single(read.Headers.GetValues("Sos-Timestamp")));
+        // Read back, the copy names the delete before it, for the next server it is copied to.
+        Assert.Equal(delete.ToString(CultureInfo.InvariantCulture), Assert.Single(read.Headers.GetValues("Sos-Deleted")));
+        Assert.Equal(bytes, await read.Content.ReadAsByteArrayAsync());
+        Assert.Single(Directory.GetFiles(Path.Combine(_root, ".trash")), path => File.ReadAllText(path).Contains("image/png", StringComparison.Ordinal));
+    }
+
+    private static HttpRequestMessage Write(string id, byte[] bytes, long stamp, long? deleted, string mimeType)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/blob/{id}") { Content = new ByteArrayContent(bytes) };
+        request.Headers.Add("Sos-Timestamp", stamp.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add("X-Mime-Type", mimeType);
+        if (deleted is { } delete)
+        {
+            request.Headers.Add("Sos-Deleted", delete.ToString(CultureInfo.InvariantCulture));
+        }
+        return request;
     }
 
     [Fact]

@@ -68,6 +68,48 @@ public sealed class WriteAfterDeleteTests
         Assert.Empty(stub.Writes("a").Concat(stub.Writes("b")));
     }
 
+    [Fact]
+    public async Task ACopyBetweenServersCarriesTheDeleteItsSourceNamed()
+    {
+        var bytes = TestBytes.Fresh(100);
+        var id = TestBytes.IdOf(bytes);
+        var written = new HybridTimestamp(Deleted.Ticks + 1);
+        var sent = new ConcurrentQueue<HttpRequestMessage>();
+        var handler = new Answering(async request =>
+        {
+            if (request.Method == HttpMethod.Get)
+            {
+                var copy = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(bytes) };
+                copy.Headers.Add(HybridTimestamp.Header, written.ToString());
+                copy.Headers.Add(TombstoneRecord.Header, Deleted.ToString());
+                copy.Headers.Add("X-Mime-Type", "text/plain");
+                return copy;
+            }
+            await request.Content!.ReadAsByteArrayAsync();
+            sent.Enqueue(request);
+            return Json($$"""{"id":"{{id}}","size":{{bytes.Length}},"status":"OK"}""");
+        });
+        var source = BlobServer.Parse("source=http://source/");
+        var target = BlobServer.Parse("target=http://target/");
+        var cluster = StubCluster.Client(handler, [source, target]);
+
+        var transfer = await cluster.CopyBetweenAsync(source, target, id, CancellationToken.None);
+
+        Assert.True(transfer.Write?.Written);
+        var write = Assert.Single(sent);
+        Assert.Equal(Deleted.ToString(), write.Headers.GetValues(TombstoneRecord.Header).Single());
+        Assert.Equal(written.ToString(), write.Headers.GetValues(HybridTimestamp.Header).Single());
+        Assert.Equal("text/plain", write.Headers.GetValues("X-Mime-Type").Single());
+    }
+
+    private static HttpResponseMessage Json(string body) =>
+        new(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+
+    private sealed class Answering(Func<HttpRequestMessage, Task<HttpResponseMessage>> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => answer(request);
+    }
+
     private enum Behaviour
     {
         RecordedTheDelete,
@@ -114,8 +156,5 @@ public sealed class WriteAfterDeleteTests
             var body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
             return Json($$"""{"id":"{{request.RequestUri.Segments[2]}}","size":{{body.Length}},"status":"OK"}""");
         }
-
-        private static HttpResponseMessage Json(string body) =>
-            new(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
     }
 }
