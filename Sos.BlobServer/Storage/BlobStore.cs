@@ -80,6 +80,9 @@ public sealed partial class BlobStore : IDisposable
         TrustExistingShards();
         RemoveAbandonedTempFiles();
         Identity = StoreIdentity.LoadOrCreate(_root);
+        // Made at start, though a store may record no delete for long: an upload API on this
+        // machine watches the folder (see FolderWatcher), and one that is not there yet cannot be.
+        CreateDurably(_tombstones);
         var log = Path.Combine(_root, StoreLayout.LogFolder);
         CreateDurably(log);
         _log = new SmallObjectLog(log, _options.LogSegmentBytes, logger, flushLog);

@@ -29,7 +29,7 @@ public sealed partial class ClusterClient
         }
         try
         {
-            if (File.Exists(StoreLayout.TombstonePath(volume, id)))
+            if (volumeLogs.HasTombstone(server, volume, id))
             {
                 return null;
             }

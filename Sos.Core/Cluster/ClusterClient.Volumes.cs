@@ -31,7 +31,8 @@ public sealed partial class ClusterClient
     {
         try
         {
-            if (File.Exists(StoreLayout.TombstonePath(volume, id)))
+            volumeLogs?.Refresh();
+            if (volumeLogs?.HasTombstone(server, volume, id) ?? File.Exists(StoreLayout.TombstonePath(volume, id)))
             {
                 return null;
             }

@@ -99,6 +99,8 @@ public sealed partial class ClusterClient(HttpClient http, BlobCluster cluster, 
         var ranked = Rank(id);
         var answers = new (bool Answered, ServerPresence Presence)[ranked.Length];
         var asked = new List<(int Index, Task<(bool, ServerPresence)> Answer)>();
+        // Every change to the volumes finished before this point is seen by the answers below.
+        volumeLogs?.Refresh();
         for (var i = 0; i < ranked.Length; i++)
         {
             var server = ranked[i];

@@ -7,7 +7,8 @@ namespace Sos.Core.Storage;
 /// A blob server's small-object log followed from outside the server, read-only: an index from id
 /// to the latest record of it, brought up to date with what was appended to the segment the server
 /// writes before a lookup of an id it does not hold, and with everything else (removals, a new
-/// segment) at least every tenth of a second.
+/// segment) at least every tenth of a second; or, where its folder is watched (see
+/// <see cref="FolderWatcher"/>), before any lookup once the log changed, and not otherwise.
 /// A record read through it has passed both of its sums and names the id asked for; anything else
 /// (an id not in the index, a record that fails, a log this reader cannot follow) is answered
 /// null, and the caller asks the server.
@@ -48,11 +49,20 @@ public sealed class LogFollower : IDisposable
     private FileIdentity? _newestIdentity;
     private long _readTo;
     private long _caughtUpAt;
+    private readonly FolderWatch? _changes;
+    // The log folder's count of changes when it was last read, while it is watched.
+    private long? _readAtChange;
 
-    /// <summary>Starts following the log in <paramref name="directory"/> (a server's <see cref="StoreLayout.LogFolder"/>).</summary>
-    public LogFollower(string directory)
+    /// <summary>
+    /// Starts following the log in <paramref name="directory"/> (a server's <see cref="StoreLayout.LogFolder"/>).
+    /// With <paramref name="changes"/> (that folder's watch), the log is read again when it changed,
+    /// as of the watcher's last drain, and only then; without it, or while it is not watched, at
+    /// every lookup of an id not indexed and at least every <see cref="CatchUpInterval"/>.
+    /// </summary>
+    public LogFollower(string directory, FolderWatch? changes = null)
     {
         _directory = directory;
+        _changes = changes;
         Ready = Task.Run(() =>
         {
             lock (_lock)
@@ -79,7 +89,22 @@ public sealed class LogFollower : IDisposable
             // An id not indexed may have been appended since; one that is was, and the log is read
             // again at least every CatchUpInterval for what removed or replaced it since.
             var found = _index.TryGetValue(id.Prefix, out var place);
-            if (Environment.TickCount64 - _caughtUpAt >= CatchUpInterval || _newest == 0)
+            if (_changes?.Changed is { } changed)
+            {
+                // Watched: read again exactly when the log's folder or a segment in it changed
+                // since the last read, so nothing finished before the caller's drain is missed.
+                if (changed != _readAtChange)
+                {
+                    _readAtChange = changed;
+                    if (!CatchUp())
+                    {
+                        _readAtChange = null;
+                        return null;
+                    }
+                    found = _index.TryGetValue(id.Prefix, out place);
+                }
+            }
+            else if (Environment.TickCount64 - _caughtUpAt >= CatchUpInterval || _newest == 0)
             {
                 if (!CatchUp())
                 {

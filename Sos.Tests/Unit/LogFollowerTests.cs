@@ -167,6 +167,40 @@ public sealed class LogFollowerTests : IDisposable
         Assert.Null(follower.Find(copy.Id));
     }
 
+    [Fact]
+    public async Task WithItsFolderWatchedARemovalANewSegmentAndAForgottenFileAreSeenAtTheNextLookup()
+    {
+        var kept = Copy(1000, seed: 20, Early);
+        var removed = Copy(1000, seed: 21, Early);
+        var later = Copy(1000, seed: 22, Early);
+        using var watcher = new FolderWatcher();
+        var log = OpenLog();
+        await log.AppendAsync([kept, removed]);
+        using var follower = new LogFollower(LogDirectory, watcher.Watch(LogDirectory));
+        await follower.Ready;
+        watcher.Drain();
+        AssertFound(follower, removed);
+
+        Assert.True(log.TryFind(removed.Id, out var entry));
+        Assert.True(await log.RemoveAsync(removed.Id, entry));
+        watcher.Drain();
+        Assert.Null(follower.Find(removed.Id));
+
+        // The server's next start appends to a new segment.
+        log.Dispose();
+        using (var restarted = OpenLog())
+        {
+            await restarted.AppendAsync([later]);
+        }
+        watcher.Drain();
+        AssertFound(follower, later);
+        AssertFound(follower, kept);
+
+        await File.WriteAllTextAsync(Path.Combine(LogDirectory, StoreLayout.ForgottenFile), "1 0\n");
+        watcher.Drain();
+        Assert.Null(follower.Find(kept.Id));
+    }
+
     [Theory]
     [InlineData(1)] // the new log's segments reuse the names read before
     [InlineData(3)] // the new log has fewer segments than the one read before
