@@ -42,6 +42,8 @@ public sealed partial class FolderWatcher : IDisposable
     private const int NonBlocking = 0x800;
     private const int CloseOnExec = 0x80000;
     private const int EventHeaderBytes = 16;
+    private const int Empty = 11; // EAGAIN: nothing queued
+    private const int Interrupted = 4; // EINTR
 
     /// <summary>How often every folder is checked to be the one at its path, and one not watched tried again, in milliseconds.</summary>
     private const long CheckInterval = 100;
@@ -84,17 +86,33 @@ public sealed partial class FolderWatcher : IDisposable
                 return;
             }
             var overflowed = false;
-            int read;
-            while ((read = (int)ReadEvents(_descriptor, ref MemoryMarshal.GetArrayDataReference(_events), (nuint)_events.Length)) > 0)
+            while (true)
             {
-                overflowed |= Apply(_events.AsSpan(0, read));
+                var read = (int)ReadEvents(_descriptor, ref MemoryMarshal.GetArrayDataReference(_events), (nuint)_events.Length);
+                if (read > 0)
+                {
+                    overflowed |= Apply(_events.AsSpan(0, read));
+                    continue;
+                }
+                var error = Marshal.GetLastPInvokeError();
+                if (read < 0 && error == Interrupted)
+                {
+                    continue;
+                }
+                // Anything but an empty queue may have left events unread: handled as an overflow.
+                overflowed |= read == 0 || error != Empty;
+                break;
             }
             if (overflowed)
             {
-                // Events were lost: what is there now is listed again, and every folder counts as changed.
+                // Events were lost: what is there now is listed again (a folder that cannot be is
+                // no longer watched), and every folder counts as changed.
                 foreach (var watch in _folders.Values.Where(watch => watch.Descriptor >= 0))
                 {
-                    List(watch);
+                    if (!List(watch))
+                    {
+                        Stop(watch);
+                    }
                 }
             }
             if (Environment.TickCount64 - _checkedAt >= CheckInterval)

@@ -106,6 +106,26 @@ public sealed class FolderWatcherTests : IDisposable
         Assert.False(watch.Holds("newest"));
     }
 
+    [Fact]
+    public void AfterTheKernelsQueueOverflowedTheFolderIsListedAgain()
+    {
+        var folder = Folder("tombstones");
+        File.WriteAllText(Path.Combine(folder, "kept"), "1");
+        var watch = _watcher.Watch(folder);
+        _watcher.Drain();
+        var queued = int.Parse(File.ReadAllText("/proc/sys/fs/inotify/max_queued_events"), System.Globalization.CultureInfo.InvariantCulture);
+
+        // More events than the queue holds, then one more change, which the kernel drops.
+        for (var i = 0; i <= queued; i++)
+        {
+            File.Create(Path.Combine(folder, $"f{i}")).Dispose();
+        }
+        File.Delete(Path.Combine(folder, "kept"));
+        _watcher.Drain();
+
+        Assert.Equal(new bool?[] { false, true, true }, Holds(watch, "kept", "f0", $"f{queued}"));
+    }
+
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
 
     private static bool?[] Holds(FolderWatch watch, params string[] names) => [.. names.Select(watch.Holds)];
