@@ -52,16 +52,22 @@ public sealed partial class FolderWatcher : IDisposable
     private readonly Dictionary<string, FolderWatch> _folders = new(StringComparer.Ordinal);
     private readonly Dictionary<int, FolderWatch> _byWatch = [];
     private readonly byte[] _events = new byte[16 * 1024];
-    private int _descriptor;
+    // The inotify instance, made with the first watch: a process that watches nothing (its
+    // servers' directories are elsewhere) holds none and reads no queue.
+    private int _descriptor = -1;
+    private bool _made;
     private long _checkedAt;
-
-    public FolderWatcher() => _descriptor = OperatingSystem.IsLinux() ? InotifyInit(NonBlocking | CloseOnExec) : -1;
 
     /// <summary>The watch of <paramref name="folder"/> (one per path), watched from now where it can be.</summary>
     public FolderWatch Watch(string folder)
     {
         lock (_lock)
         {
+            if (!_made)
+            {
+                _made = true;
+                _descriptor = OperatingSystem.IsLinux() ? InotifyInit(NonBlocking | CloseOnExec) : -1;
+            }
             if (!_folders.TryGetValue(folder, out var watch))
             {
                 watch = new FolderWatch(folder, _lock);
@@ -140,6 +146,7 @@ public sealed partial class FolderWatcher : IDisposable
             }
             DirectorySync.CloseDescriptor(_descriptor);
             _descriptor = -1;
+            _made = true;
         }
     }
 
