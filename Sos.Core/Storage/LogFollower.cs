@@ -39,6 +39,7 @@ public sealed class LogFollower : IDisposable
     private const long CatchUpInterval = 100;
 
     private readonly string _directory;
+    private readonly FolderWatch? _changes;
     private readonly Lock _lock = new();
     private readonly Dictionary<ulong, long> _index = [];
     private readonly Dictionary<int, Segment> _segments = [];
@@ -49,7 +50,6 @@ public sealed class LogFollower : IDisposable
     private FileIdentity? _newestIdentity;
     private long _readTo;
     private long _caughtUpAt;
-    private readonly FolderWatch? _changes;
     // The log folder's count of changes when it was last read, while it is watched.
     private long? _readAtChange;
 
