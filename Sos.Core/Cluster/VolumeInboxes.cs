@@ -15,7 +15,7 @@ namespace Sos.Core.Cluster;
 /// <remarks>
 /// A copy is remembered for <see cref="RememberFor"/> after its write, so that this process finds
 /// it before its server has adopted it into the log this process follows. A server that holds its
-/// inbox open adopts it within its next pass (every 50 ms), twenty of which fit in that second; a
+/// inbox open adopts it within its next pass (every 200 ms), five of which fit in that second; a
 /// server that stopped meanwhile is asked over HTTP, and finds the copy once it has started and
 /// adopted it. Remembered longer, the copies of a busy second or ten took tens of megabytes.
 /// </remarks>
