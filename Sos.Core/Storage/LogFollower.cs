@@ -92,15 +92,15 @@ public sealed class LogFollower : IDisposable
             if (_changes?.Changed is { } changed)
             {
                 // Watched: read again exactly when the log's folder or a segment in it changed
-                // since the last read, so nothing finished before the caller's drain is missed.
+                // since the last read, so nothing finished before the caller's drain is missed. A
+                // read that fails or throws leaves the count as it was, so the next lookup reads again.
                 if (changed != _readAtChange)
                 {
-                    _readAtChange = changed;
                     if (!CatchUp())
                     {
-                        _readAtChange = null;
                         return null;
                     }
+                    _readAtChange = changed;
                     found = _index.TryGetValue(id.Prefix, out place);
                 }
             }
